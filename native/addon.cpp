@@ -1,0 +1,212 @@
+// The N-API surface src/native.ts sees. Arguments are validated in
+// TypeScript; this file only converts them, so it can stay strict and small.
+#include <napi.h>
+
+#include <memory>
+#include <string>
+
+#include "completion_bridge.h"
+#include "control_thread.h"
+#include "dispatcher.h"
+#include "host_log.h"
+#include "peer_address.h"
+#include "py_ref.h"
+#include "python_runtime.h"
+#include "script_generation.h"
+
+namespace siphon {
+namespace {
+
+// The generation new requests run on. Only the JS thread reads or swaps it.
+std::shared_ptr<ScriptGeneration> g_current;
+
+void ReadString(napi_env env, napi_value value, std::string* out) {
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, nullptr, 0, &length) != napi_ok) {
+    out->clear();
+    return;
+  }
+  out->resize(length);
+  napi_get_value_string_utf8(env, value, out->data(), length + 1, &length);
+}
+
+void ReadStringArray(napi_env env, napi_value array, std::vector<std::string>* out) {
+  uint32_t length = 0;
+  if (napi_get_array_length(env, array, &length) != napi_ok) return;
+  out->resize(length);
+  for (uint32_t i = 0; i < length; i++) {
+    napi_value item;
+    napi_get_element(env, array, i, &item);
+    ReadString(env, item, &(*out)[i]);
+  }
+}
+
+int IntOption(const Napi::Object& options, const char* key, int fallback) {
+  Napi::Value value = options.Get(key);
+  return value.IsNumber() ? value.As<Napi::Number>().Int32Value() : fallback;
+}
+
+std::string StringOption(const Napi::Object& options, const char* key) {
+  Napi::Value value = options.Get(key);
+  return value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
+}
+
+// start(options, deliver): starts Python, the worker threads and the bridge.
+Napi::Value Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object options = info[0].As<Napi::Object>();
+  Bridge().Start(env, info[1].As<Napi::Function>());
+  BindUwsBinary(StringOption(options, "uwsBinary"));
+  RuntimeOptions runtime;
+  runtime.package_dir = StringOption(options, "packageDir");
+  runtime.venv = StringOption(options, "venv");
+  runtime.log_level = IntOption(options, "logLevel", 20);
+  std::string error = StartPython(runtime);
+  if (!error.empty()) throw Napi::Error::New(env, error);
+  PoolSettings pools;
+  pools.sync_pool_size = IntOption(options, "syncPoolSize", pools.sync_pool_size);
+  pools.sync_pool_max = IntOption(options, "syncPoolMax", pools.sync_pool_max);
+  pools.async_pool_size = IntOption(options, "asyncPoolSize", pools.async_pool_size);
+  pools.queue_capacity = IntOption(options, "queueCapacity", pools.queue_capacity);
+  Workers().Start(pools);
+  Control().Start();
+  return env.Undefined();
+}
+
+// loadScript(path) -> control id. The completion's payload is the route table
+// as JSON; the generation waits for activate(id) or discard(id).
+Napi::Value LoadScript(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  uint32_t id = Control().Post([path](Completion& done) {
+    PyRef loader = PyRef::Steal(PyImport_ImportModule("siphon._loader"));
+    PyRef loaded = loader ? PyRef::Steal(PyObject_CallMethod(loader.get(), "load", "s", path.c_str())) : PyRef();
+    std::shared_ptr<ScriptGeneration> generation = loaded ? ScriptGeneration::FromLoaded(loaded.get()) : nullptr;
+    PyRef described = generation ? PyRef::Steal(PyObject_CallMethod(loaded.get(), "describe", nullptr)) : PyRef();
+    const char* json = described ? PyUnicode_AsUTF8(described.get()) : nullptr;
+    if (!json) {
+      done.status = 1;
+      done.body = TakeExceptionText();
+      return;
+    }
+    done.body = json;
+    Control().Keep(done.id, std::move(generation));
+  });
+  return Napi::Number::New(info.Env(), id);
+}
+
+Napi::Value Activate(const Napi::CallbackInfo& info) {
+  auto generation = Control().Take(info[0].As<Napi::Number>().Uint32Value());
+  if (!generation) throw Napi::Error::New(info.Env(), "no loaded script with that id");
+  g_current = std::move(generation);  // the old one lives on in running requests
+  return info.Env().Undefined();
+}
+
+Napi::Value Discard(const Napi::CallbackInfo& info) {
+  Control().Take(info[0].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
+}
+
+// runHooks(kind, loadId) -> control id. loadId 0 means the serving generation.
+Napi::Value RunHooks(const Napi::CallbackInfo& info) {
+  std::string kind = info[0].As<Napi::String>().Utf8Value();
+  uint32_t load_id = info[1].As<Napi::Number>().Uint32Value();
+  std::shared_ptr<ScriptGeneration> generation = load_id ? Control().Peek(load_id) : g_current;
+  if (!generation) throw Napi::Error::New(info.Env(), "no loaded script to run hooks from");
+  uint32_t id = Control().Post([kind, generation](Completion& done) {
+    PyRef loader = PyRef::Steal(PyImport_ImportModule("siphon._loader"));
+    PyRef ran = loader ? PyRef::Steal(PyObject_CallMethod(loader.get(), "run_hooks", "Os", generation->loaded,
+                                                          kind.c_str()))
+                       : PyRef();
+    if (!ran) {
+      done.status = 1;
+      done.body = TakeExceptionText();
+    }
+  });
+  return Napi::Number::New(info.Env(), id);
+}
+
+// submit(id, route, method, path, query, headers, body, params, res, client) -> bool
+Napi::Value Submit(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  auto record = std::make_unique<RequestRecord>();
+  record->script = g_current;
+  napi_get_value_uint32(env, info[0], &record->id);
+  napi_get_value_uint32(env, info[1], &record->route);
+  if (!record->script || record->route >= record->script->routes.size()) {
+    throw Napi::Error::New(env, "submit: route index out of range");
+  }
+  ReadString(env, info[2], &record->method);
+  ReadString(env, info[3], &record->path);
+  ReadString(env, info[4], &record->query);
+  ReadStringArray(env, info[5], &record->headers);
+  if (info[6].IsBuffer()) {
+    auto body = info[6].As<Napi::Buffer<char>>();
+    record->body.assign(body.Data(), body.Length());
+  }
+  if (info[7].IsArray()) ReadStringArray(env, info[7], &record->params);
+  if (info[8].IsObject()) ReadUwsPeer(env, info[8], &record->peer);
+  if (info[9].IsString()) ReadString(env, info[9], &record->client_override);
+  return Napi::Boolean::New(env, Workers().Submit(std::move(record)));
+}
+
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  DispatchStats stats = Workers().Stats();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("queued", static_cast<double>(stats.queued));
+  out.Set("inflight", static_cast<double>(stats.inflight));
+  out.Set("completed", static_cast<double>(stats.completed));
+  out.Set("shed", static_cast<double>(stats.shed));
+  out.Set("syncThreads", stats.sync_threads);
+  out.Set("syncMax", stats.sync_max);
+  out.Set("asyncLoops", stats.async_loops);
+  out.Set("lastProgressAgeS", stats.last_progress_age_s);
+  return out;
+}
+
+Napi::Value Stop(const Napi::CallbackInfo& info) {
+  Workers().Stop();
+  Bridge().Stop();
+  return info.Env().Undefined();
+}
+
+Napi::Value SetKeepAlive(const Napi::CallbackInfo& info) {
+  if (info[0].ToBoolean()) {
+    Bridge().Ref(info.Env());
+  } else {
+    Bridge().Unref(info.Env());
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Describe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("python", SIPHON_PYTHON_EXECUTABLE);
+  out.Set("libpython", SIPHON_LIBPYTHON);
+  out.Set("freeThreaded", PythonIsFreeThreaded());
+  out.Set("started", PythonStarted());
+  out.Set("pythonVersion", PythonVersion());  // a compiled-in string; safe before start
+  return out;
+}
+
+}  // namespace
+}  // namespace siphon
+
+static Napi::Object InitSiphonNative(Napi::Env env, Napi::Object exports) {
+  using namespace siphon;
+  exports.Set("start", Napi::Function::New(env, Start, "start"));
+  exports.Set("loadScript", Napi::Function::New(env, LoadScript, "loadScript"));
+  exports.Set("activate", Napi::Function::New(env, Activate, "activate"));
+  exports.Set("discard", Napi::Function::New(env, Discard, "discard"));
+  exports.Set("runHooks", Napi::Function::New(env, RunHooks, "runHooks"));
+  exports.Set("submit", Napi::Function::New(env, Submit, "submit"));
+  exports.Set("peerAddress", Napi::Function::New(env, PeerAddressText, "peerAddress"));
+  exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+  exports.Set("stop", Napi::Function::New(env, Stop, "stop"));
+  exports.Set("setKeepAlive", Napi::Function::New(env, SetKeepAlive, "setKeepAlive"));
+  exports.Set("describe", Napi::Function::New(env, Describe, "describe"));
+  return exports;
+}
+
+NODE_API_MODULE(siphon_native, InitSiphonNative)

@@ -1,0 +1,73 @@
+#include "control_thread.h"
+
+#include "completion_bridge.h"
+#include "py_ref.h"
+#include "script_generation.h"
+#include "thread_setup.h"
+
+namespace siphon {
+
+ControlThread& Control() {
+  static ControlThread* control = new ControlThread();  // its thread runs until exit
+  return *control;
+}
+
+void ControlThread::Start() {
+  thread_ = std::thread([this] { Main(); });
+  thread_.detach();
+}
+
+uint32_t ControlThread::Post(std::function<void(Completion&)> task) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  uint32_t id = next_id_++;
+  tasks_.emplace_back(id, std::move(task));
+  wake_.notify_one();
+  return id;
+}
+
+void ControlThread::Keep(uint32_t id, std::shared_ptr<ScriptGeneration> generation) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  candidates_[id] = std::move(generation);
+}
+
+std::shared_ptr<ScriptGeneration> ControlThread::Take(uint32_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = candidates_.find(id);
+  if (it == candidates_.end()) return nullptr;
+  auto generation = std::move(it->second);
+  candidates_.erase(it);
+  return generation;
+}
+
+std::shared_ptr<ScriptGeneration> ControlThread::Peek(uint32_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = candidates_.find(id);
+  return it == candidates_.end() ? nullptr : it->second;
+}
+
+void ControlThread::Main() {
+  BlockAsyncSignalsInThisThread();
+  PyGILState_STATE registered = PyGILState_Ensure();
+  PyThreadState* state = PyEval_SaveThread();
+  for (;;) {
+    std::pair<uint32_t, std::function<void(Completion&)>> task;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return !tasks_.empty(); });
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    Completion completion;
+    completion.kind = Completion::Kind::kControl;
+    completion.id = task.first;
+    PyEval_RestoreThread(state);
+    DrainDeferredDecrefs();
+    task.second(completion);
+    state = PyEval_SaveThread();
+    Bridge().Push(std::move(completion));
+  }
+  PyEval_RestoreThread(state);
+  PyGILState_Release(registered);
+}
+
+}  // namespace siphon

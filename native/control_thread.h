@@ -1,0 +1,44 @@
+// A thread for the work that is not a request: importing the script,
+// running @http.on_startup / @http.on_shutdown hooks. Each task's outcome
+// reaches JS as a kControl completion carrying the id Post() returned.
+#pragma once
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "records.h"
+
+namespace siphon {
+
+class ScriptGeneration;
+
+class ControlThread {
+ public:
+  void Start();
+  // `task` runs with the GIL held and fills status (0 ok, 1 failed) and body.
+  uint32_t Post(std::function<void(Completion&)> task);
+
+  // Generations loaded but not yet serving, by the control id that loaded them.
+  void Keep(uint32_t id, std::shared_ptr<ScriptGeneration> generation);
+  std::shared_ptr<ScriptGeneration> Take(uint32_t id);
+  std::shared_ptr<ScriptGeneration> Peek(uint32_t id);
+
+ private:
+  void Main();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<uint32_t, std::function<void(Completion&)>>> tasks_;
+  std::map<uint32_t, std::shared_ptr<ScriptGeneration>> candidates_;
+  uint32_t next_id_ = 1;
+  std::thread thread_;
+};
+
+ControlThread& Control();
+
+}  // namespace siphon

@@ -1,0 +1,83 @@
+#include "dispatcher.h"
+
+#include <chrono>
+
+#include "async_loop.h"
+#include "script_generation.h"
+#include "sync_pool.h"
+
+namespace siphon {
+namespace {
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+Dispatcher& Workers() {
+  static Dispatcher* dispatcher = new Dispatcher();  // worker threads may outlive exit-time destructors
+  return *dispatcher;
+}
+
+Dispatcher::Dispatcher() = default;
+Dispatcher::~Dispatcher() = default;
+
+void Dispatcher::Start(const PoolSettings& settings) {
+  settings_ = settings;
+  last_progress_ns_.store(NowNs());
+  sync_ = std::make_unique<SyncPool>(*this, settings.sync_pool_size, settings.sync_pool_max);
+  for (int i = 0; i < settings.async_pool_size; i++) loops_.push_back(std::make_unique<AsyncLoop>(*this, i));
+}
+
+void Dispatcher::Stop() {
+  // Threads are told to stop but the pool objects stay: a thread still inside
+  // a handler will touch them when it returns.
+  if (sync_) sync_->Stop();
+  for (auto& loop : loops_) loop->Stop();
+}
+
+bool Dispatcher::Submit(std::unique_ptr<RequestRecord> record) {
+  if (queued_.load(std::memory_order_relaxed) >= settings_.queue_capacity) {
+    shed_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  queued_.fetch_add(1, std::memory_order_relaxed);
+  const bool is_async = record->script->routes[record->route].is_async;
+  if (is_async && !loops_.empty()) {
+    AsyncLoop& loop = *loops_[next_loop_++ % loops_.size()];
+    loop.Push(std::move(record));
+  } else {
+    sync_->Push(std::move(record));
+  }
+  return true;
+}
+
+void Dispatcher::Progress() { last_progress_ns_.store(NowNs(), std::memory_order_relaxed); }
+
+void Dispatcher::OnStarted() {
+  queued_.fetch_sub(1, std::memory_order_relaxed);
+  inflight_.fetch_add(1, std::memory_order_relaxed);
+  Progress();
+}
+
+void Dispatcher::OnFinished() {
+  inflight_.fetch_sub(1, std::memory_order_relaxed);
+  completed_.fetch_add(1, std::memory_order_relaxed);
+  Progress();
+}
+
+DispatchStats Dispatcher::Stats() const {
+  DispatchStats stats;
+  stats.queued = queued_.load();
+  stats.inflight = inflight_.load();
+  stats.completed = completed_.load();
+  stats.shed = shed_.load();
+  stats.sync_threads = sync_ ? sync_->threads() : 0;
+  stats.sync_max = settings_.sync_pool_max;
+  stats.async_loops = static_cast<int>(loops_.size());
+  stats.last_progress_age_s = static_cast<double>(NowNs() - last_progress_ns_.load()) / 1e9;
+  return stats;
+}
+
+}  // namespace siphon

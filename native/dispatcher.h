@@ -1,0 +1,68 @@
+// Accepts request records from the JS thread and hands them to the worker
+// that runs their handler: the elastic sync pool for `def` handlers, one of
+// the asyncio loop threads for `async def` ones. Owns the bounded queue
+// (executor_queue_capacity) and the counters behind siphon_pyexec_*.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "records.h"
+
+namespace siphon {
+
+class SyncPool;
+class AsyncLoop;
+
+struct PoolSettings {
+  int sync_pool_size = 8;
+  int sync_pool_max = 32;
+  int async_pool_size = 1;
+  int queue_capacity = 1024;
+};
+
+struct DispatchStats {
+  int64_t queued = 0;        // accepted, not yet started by a worker
+  int64_t inflight = 0;      // started, not yet finished
+  int64_t completed = 0;     // finished (any outcome)
+  int64_t shed = 0;          // refused because the queue was full
+  int sync_threads = 0;
+  int sync_max = 0;
+  int async_loops = 0;
+  double last_progress_age_s = 0;  // since the last job started or finished
+};
+
+class Dispatcher {
+ public:
+  Dispatcher();
+  ~Dispatcher();
+  void Start(const PoolSettings& settings);  // JS thread, GIL not held
+  void Stop();                               // JS thread; joins idle workers
+
+  // JS thread. False (record dropped) when the queue is full: answer 503.
+  bool Submit(std::unique_ptr<RequestRecord> record);
+
+  DispatchStats Stats() const;
+
+  // Worker-side bookkeeping.
+  void OnStarted();
+  void OnFinished();
+
+ private:
+  void Progress();
+
+  PoolSettings settings_;
+  std::unique_ptr<SyncPool> sync_;
+  std::vector<std::unique_ptr<AsyncLoop>> loops_;
+  uint32_t next_loop_ = 0;
+  std::atomic<int64_t> queued_{0};
+  std::atomic<int64_t> inflight_{0};
+  std::atomic<int64_t> completed_{0};
+  std::atomic<int64_t> shed_{0};
+  std::atomic<int64_t> last_progress_ns_{0};
+};
+
+Dispatcher& Workers();
+
+}  // namespace siphon

@@ -1,0 +1,19 @@
+// Turns what a handler produced (a Response, anything else, or an exception)
+// into the completion the JS thread writes. Shared by the sync pool and the
+// asyncio loops so the return rules (SPEC §5) live in one place.
+#pragma once
+#include <cstdint>
+
+#include "py_ref.h"
+
+namespace siphon {
+
+struct RouteHandler;
+
+// Caches siphon.http.Response and attribute names. GIL held, after sys.path is set.
+bool InitHandlerResults();
+
+// `result` null means a Python exception is pending. Clears it. GIL held.
+void FinishRequest(uint32_t id, const RouteHandler& route, PyObject* request, PyObject* result);
+
+}  // namespace siphon

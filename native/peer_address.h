@@ -1,0 +1,30 @@
+// The socket peer of a uWebSockets.js response, read natively because uWS.js
+// exposes the peer IP but not its port, and req.client is "ip:port".
+#pragma once
+#include <napi.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <string>
+
+namespace siphon {
+
+struct PeerAddress {
+  sockaddr_storage addr{};
+  socklen_t length = 0;  // 0 = unknown
+
+  // "1.2.3.4:5678", "[::1]:5678"; IPv4-mapped IPv6 peers print as IPv4.
+  std::string Format() const;
+  std::string FormatIp() const;
+};
+
+// Reads the peer of a uWS HttpResponse object. Returns false (leaving `out`
+// untouched) when the object is not a live uWS socket we can vouch for.
+// Finds us_poll_fd in the loaded uWS.js binary at `path`; false if absent.
+bool BindUwsBinary(const std::string& path);
+
+bool ReadUwsPeer(napi_env env, napi_value response, PeerAddress* out);
+
+Napi::Value PeerAddressText(const Napi::CallbackInfo& info);
+
+}  // namespace siphon

@@ -1,0 +1,20 @@
+// http.Request as scripts see it in the runtime: a native type that owns the
+// RequestRecord and builds each field (str, dict) only when first read, so a
+// handler that never looks at headers never pays for a headers dict.
+#pragma once
+#include "py_ref.h"
+#include "records.h"
+
+#include <memory>
+
+namespace siphon {
+
+struct RouteHandler;
+
+// Adds the type to `module` as "Request". GIL held.
+bool RegisterRequestType(PyObject* module);
+
+// New Request owning `record`. GIL held. Null with a Python error set.
+PyObject* NewRequest(std::unique_ptr<RequestRecord> record, const RouteHandler* route);
+
+}  // namespace siphon

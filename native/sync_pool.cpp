@@ -1,0 +1,104 @@
+#include "sync_pool.h"
+
+#include <string>
+
+#include "dispatcher.h"
+#include "handler_result.h"
+#include "host_log.h"
+#include "py_request.h"
+#include "script_generation.h"
+#include "thread_setup.h"
+
+namespace siphon {
+
+SyncPool::SyncPool(Dispatcher& dispatcher, int core, int max) : dispatcher_(dispatcher), max_(max) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (int i = 0; i < core; i++) SpawnLocked();
+}
+
+SyncPool::~SyncPool() { Stop(); }
+
+void SyncPool::SpawnLocked() {
+  try {
+    workers_.emplace_back([this] { WorkerMain(); });
+  } catch (const std::system_error& error) {
+    LogToHost(LogLevel::kError, "siphon.workers",
+              std::string("cannot start another sync worker thread: ") + error.what());
+  }
+}
+
+void SyncPool::Push(std::unique_ptr<RequestRecord> record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  queue_.push_back(std::move(record));
+  // Grow only while jobs outnumber idle threads: blocking handlers occupy
+  // every thread, and the next job would otherwise wait behind them.
+  if (static_cast<int>(queue_.size()) > idle_ && static_cast<int>(workers_.size()) < max_) SpawnLocked();
+  wake_.notify_one();
+}
+
+int SyncPool::threads() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int>(workers_.size());
+}
+
+void SyncPool::Stop() {
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    workers.swap(workers_);
+  }
+  wake_.notify_all();
+  // A worker stuck in a handler cannot be interrupted; leave it to process exit.
+  for (std::thread& worker : workers) worker.detach();
+}
+
+void SyncPool::WorkerMain() {
+  BlockAsyncSignalsInThisThread();
+  PyGILState_STATE registered = PyGILState_Ensure();
+  PyThreadState* state = PyEval_SaveThread();
+  for (;;) {
+    std::unique_ptr<RequestRecord> record;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      idle_++;
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      idle_--;
+      if (stopping_) break;
+      record = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    dispatcher_.OnStarted();
+    PyEval_RestoreThread(state);
+    RunSyncHandler(std::move(record));
+    state = PyEval_SaveThread();
+    dispatcher_.OnFinished();
+  }
+  PyEval_RestoreThread(state);
+  PyGILState_Release(registered);
+}
+
+void RunSyncHandler(std::unique_ptr<RequestRecord> record) {
+  DrainDeferredDecrefs();
+  const uint32_t id = record->id;
+  // The record keeps the generation (and so `route`) alive; the Request
+  // object owns the record until `request` is dropped below.
+  const RouteHandler& route = record->script->routes[record->route];
+  PyRef request = PyRef::Steal(NewRequest(std::move(record), &route));
+  if (!request) {
+    FinishRequest(id, route, Py_None, nullptr);
+    return;
+  }
+  // Each request gets its own contextvars context, as an asyncio Task would.
+  PyRef context = PyRef::Steal(PyContext_CopyCurrent());
+  if (!context || PyContext_Enter(context.get()) < 0) {
+    FinishRequest(id, route, request.get(), nullptr);
+    return;
+  }
+  PyRef result = PyRef::Steal(PyObject_CallOneArg(route.callable, request.get()));
+  FinishRequest(id, route, request.get(), result.get());
+  PyContext_Exit(context.get());
+}
+
+}  // namespace siphon

@@ -1,0 +1,43 @@
+// Threads that run `def` handlers. Starts with sync_pool_size threads and
+// grows, one thread per waiting job, up to sync_pool_max; never shrinks, so a
+// burst of blocking handlers does not pay thread start-up twice.
+#pragma once
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "records.h"
+
+namespace siphon {
+
+class Dispatcher;
+
+class SyncPool {
+ public:
+  SyncPool(Dispatcher& dispatcher, int core, int max);
+  ~SyncPool();
+  void Push(std::unique_ptr<RequestRecord> record);  // JS thread
+  void Stop();
+  int threads() const;
+
+ private:
+  void SpawnLocked();
+  void WorkerMain();
+
+  Dispatcher& dispatcher_;
+  const int max_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<RequestRecord>> queue_;
+  std::vector<std::thread> workers_;
+  int idle_ = 0;
+  bool stopping_ = false;
+};
+
+// Runs one sync handler to completion on the calling thread. GIL held.
+void RunSyncHandler(std::unique_ptr<RequestRecord> record);
+
+}  // namespace siphon

@@ -1,0 +1,53 @@
+"""Field rules for Request objects built from Python (tests, the harness).
+
+Both Request implementations (native in the runtime, _pure_request outside it)
+build their fields here, so Request(...) means the same thing in either.
+"""
+from urllib.parse import parse_qsl, unquote
+
+__all__ = ["normalise", "decode_query", "decode_param"]
+
+
+def decode_query(query):
+    """The first value of each key, '+' as space, percent-decoded as UTF-8."""
+    params = {}
+    for name, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
+        params.setdefault(name, value)
+    return params
+
+
+def decode_param(raw):
+    return unquote(raw, errors="replace")
+
+
+def _str_dict(value, what):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} must be a dict[str, str], not {type(value).__name__}")
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise TypeError(f"{what} keys and values must be str")
+    return dict(value)
+
+
+def normalise(method, path, headers, body, path_params, query_params, client):
+    """Returns (method, path, path_params, query_params, headers, client, body)."""
+    method = "GET" if method is None else method.upper()
+    path = "/" if path is None else path
+    query = ""
+    if "?" in path:
+        path, query = path.split("?", 1)
+    if query_params is None:
+        query_params = decode_query(query)
+    else:
+        query_params = _str_dict(query_params, "query_params")
+    headers = {name.lower(): value for name, value in _str_dict(headers, "headers").items()}
+    if body is None:
+        body = b""
+    elif isinstance(body, str):
+        body = body.encode("utf-8")
+    elif not isinstance(body, bytes):
+        raise TypeError(f"body must be bytes, str or None, not {type(body).__name__}")
+    client = "127.0.0.1:0" if client is None else client
+    return (method, path, _str_dict(path_params, "path_params"), query_params, headers, client, bytes(body))

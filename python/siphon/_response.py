@@ -1,0 +1,73 @@
+"""http.Response and the error raise_for_status() raises.
+
+One implementation serves the runtime and the pure-Python harness, so the
+construction rules cannot drift between them.
+"""
+import re
+
+__all__ = ["Response", "HTTPStatusError"]
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FORBIDDEN_IN_VALUE = ("\r", "\n", "\0")
+
+
+class HTTPStatusError(RuntimeError):
+    """Raised by Response.raise_for_status() for a 4xx or 5xx status."""
+
+    def __init__(self, response):
+        self.response = response
+        self.status = response.status
+        kind = "client error" if response.status < 500 else "server error"
+        super().__init__(f"HTTP {response.status} ({kind})")
+
+
+def _check_headers(headers):
+    if headers is None:
+        return {}
+    if not isinstance(headers, dict):
+        raise TypeError(f"headers must be a dict[str, str], not {type(headers).__name__}")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError(
+                f"header names and values must be str, got {type(name).__name__}: {type(value).__name__}"
+            )
+        if not _TOKEN.fullmatch(name):
+            raise ValueError(f"invalid header name {name!r}")
+        for bad in _FORBIDDEN_IN_VALUE:
+            if bad in value:
+                raise ValueError(f"header {name!r} has CR, LF or NUL in its value")
+    return dict(headers)
+
+
+class Response:
+    """What a handler returns: Response(status=200, headers=None, body=None)."""
+
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status=200, headers=None, body=None):
+        if type(status) is not int:
+            if isinstance(status, bool) or not isinstance(status, int):
+                raise TypeError(f"status must be int, not {type(status).__name__}")
+            status = int(status)
+        if not 100 <= status <= 599:
+            raise ValueError(f"status {status} is outside 100-599")
+        if body is None:
+            body = b""
+        elif isinstance(body, str):
+            body = body.encode("utf-8")
+        elif type(body) is not bytes:
+            if not isinstance(body, bytes):
+                raise TypeError(f"body must be bytes, str or None, not {type(body).__name__}")
+            body = bytes(body)
+        self.status = status
+        self.headers = {} if headers is None else _check_headers(headers)
+        self.body = body
+
+    def raise_for_status(self):
+        """Raise HTTPStatusError if the status is 4xx or 5xx; return self otherwise."""
+        if self.status >= 400:
+            raise HTTPStatusError(self)
+        return self
+
+    def __repr__(self):
+        return f"<Response {self.status} {len(self.body)} bytes>"

@@ -1,0 +1,83 @@
+// The `siphon` command: siphon -c FILE | siphon --check -c FILE | siphon --version
+import { parseArgs } from 'node:util';
+
+import { ConfigError, loadConfig } from './config';
+import { ExitCode, SiphonExit } from './exit';
+import { logger } from './log';
+import { loadNative } from './native';
+
+const USAGE = `usage: siphon -c siphon.yaml            serve
+       siphon --check -c siphon.yaml    validate config, load the script, print routes
+       siphon --version`;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = (require('../package.json') as { version: string }).version;
+
+function versionText(): string {
+  const parts = [`siphon-http ${VERSION}`, `node ${process.version}`];
+  try {
+    const native = loadNative().describe();
+    parts.push(`Python ${native.pythonVersion?.split(' ')[0] ?? '?'} (${native.python}${native.freeThreaded ? ', free-threaded' : ''})`);
+  } catch (err) {
+    parts.push(`native addon unavailable: ${(err as Error).message}`);
+  }
+  return parts.join(', ');
+}
+
+async function main(argv: string[]): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        check: { type: 'boolean' },
+        version: { type: 'boolean', short: 'V' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new SiphonExit(ExitCode.Usage, `${(err as Error).message}\n${USAGE}`);
+  }
+  const { values } = args;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`${versionText()}\n`);
+    return;
+  }
+  if (!values.config) throw new SiphonExit(ExitCode.Usage, `missing -c/--config\n${USAGE}`);
+
+  const config = loadConfig(values.config);
+  logger.configure(config.log.level, config.log.format);
+  for (const warning of config.warnings) logger.warn('siphon.config', warning);
+
+  if (values.check) {
+    const { check } = await import('./check');
+    process.stdout.write(`${await check(config, logger)}\n`);
+    process.exit(ExitCode.Ok);
+  }
+  const { Server } = await import('./serve');
+  await new Server(config, logger).run();
+}
+
+export function run(argv: string[] = process.argv.slice(2)): void {
+  main(argv).catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      logger.error('siphon.config', `invalid configuration:\n${err.message}`);
+      process.exit(ExitCode.Usage);
+    }
+    if (err instanceof SiphonExit) {
+      logger.error('siphon', err.message);
+      process.exit(err.code);
+    }
+    logger.error('siphon', `unexpected error: ${(err as Error).stack ?? String(err)}`);
+    process.exit(ExitCode.Runtime);
+  });
+}
+
+if (require.main === module) run();

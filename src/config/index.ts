@@ -1,0 +1,254 @@
+// Loads siphon.yaml and the http.yaml it names into one resolved, checked
+// SiphonConfig: defaults applied, relative paths made absolute against the
+// working directory (as the siphon SIP server does), files checked to exist.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { YamlFile } from './document';
+import { ConfigError } from './errors';
+import { formatListen, parseListen } from './listen';
+import { ClientYaml, httpSchema, ServerYaml, SIP_SERVER_KEYS, siphonSchema } from './schema';
+
+export { ConfigError } from './errors';
+
+export interface TlsConfig {
+  certPath: string;
+  keyPath: string;
+  clientCa?: string;
+}
+
+export interface ServerConfig {
+  index: number;
+  listen: string; // normalised "host:port"
+  host: string;
+  port: number;
+  tls?: TlsConfig;
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  maxHeaderBytes: number;
+  trustedProxies: string[];
+  http2: boolean;
+}
+
+export interface ClientConfig {
+  name: string;
+  baseUrl?: string;
+  timeoutMs: number;
+  verify?: string;
+  cert?: string;
+  key?: string;
+  poolSize: number;
+  http2PriorKnowledge: boolean;
+}
+
+export interface ScriptConfig {
+  path: string;
+  reload: 'auto' | 'sighup';
+  syncPoolSize: number;
+  syncPoolMax: number;
+  asyncPoolSize: number;
+  queueCapacity: number;
+  stallAbortSecs: number;
+  processes: number;
+  shutdownGraceMs: number;
+  venv?: string;
+}
+
+export interface SiphonConfig {
+  file: string;
+  httpFile?: string;
+  script: ScriptConfig;
+  log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'pretty' | 'json'; access: boolean };
+  servers: ServerConfig[];
+  clients: ClientConfig[];
+  warnings: string[];
+}
+
+function resolvePath(value: string): string {
+  return path.resolve(process.cwd(), value);
+}
+
+function checkFile(yaml: YamlFile, keyPath: PropertyKey[], value: string, kind = 'file'): string {
+  const absolute = resolvePath(value);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(absolute);
+  } catch {
+    return yaml.fail(keyPath, `${kind} not found: ${absolute}`);
+  }
+  if (kind === 'directory' ? !stat.isDirectory() : !stat.isFile()) {
+    return yaml.fail(keyPath, `not a ${kind}: ${absolute}`);
+  }
+  try {
+    fs.accessSync(absolute, fs.constants.R_OK);
+  } catch {
+    return yaml.fail(keyPath, `${kind} not readable: ${absolute}`);
+  }
+  return absolute;
+}
+
+function readPem(yaml: YamlFile, keyPath: PropertyKey[], file: string): string {
+  const text = fs.readFileSync(file, 'utf8');
+  if (!text.includes('-----BEGIN ')) yaml.fail(keyPath, `not a PEM file: ${file}`);
+  return text;
+}
+
+function loadTls(yaml: YamlFile, base: PropertyKey[], tls: NonNullable<ServerYaml['tls']>): TlsConfig {
+  const certPath = checkFile(yaml, [...base, 'cert_path'], tls.cert_path);
+  const keyPath = checkFile(yaml, [...base, 'key_path'], tls.key_path);
+  let cert: crypto.X509Certificate;
+  try {
+    cert = new crypto.X509Certificate(readPem(yaml, [...base, 'cert_path'], certPath));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    return yaml.fail([...base, 'cert_path'], `cannot parse certificate ${certPath}: ${(err as Error).message}`);
+  }
+  let key: crypto.KeyObject;
+  try {
+    key = crypto.createPrivateKey(readPem(yaml, [...base, 'key_path'], keyPath));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const message = (err as Error).message;
+    const why = /passphrase|encrypted/i.test(message) ? 'encrypted private keys are not supported' : message;
+    return yaml.fail([...base, 'key_path'], `cannot parse private key ${keyPath}: ${why}`);
+  }
+  if (!cert.checkPrivateKey(key)) {
+    yaml.fail([...base, 'key_path'], `private key ${keyPath} does not match certificate ${certPath}`);
+  }
+  const out: TlsConfig = { certPath, keyPath };
+  if (tls.client_ca !== undefined) {
+    const clientCa = checkFile(yaml, [...base, 'client_ca'], tls.client_ca);
+    try {
+      new crypto.X509Certificate(readPem(yaml, [...base, 'client_ca'], clientCa));
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      yaml.fail([...base, 'client_ca'], `cannot parse CA certificate ${clientCa}: ${(err as Error).message}`);
+    }
+    out.clientCa = clientCa;
+  }
+  return out;
+}
+
+function loadServer(yaml: YamlFile, index: number, server: ServerYaml, defaultHeaderBytes: number): ServerConfig {
+  const base: PropertyKey[] = ['servers', index];
+  const address = parseListen(server.listen);
+  if (typeof address === 'string') return yaml.fail([...base, 'listen'], address);
+  return {
+    index,
+    listen: formatListen(address),
+    host: address.host,
+    port: address.port,
+    tls: server.tls ? loadTls(yaml, [...base, 'tls'], server.tls) : undefined,
+    maxBodyBytes: server.max_body_bytes,
+    requestTimeoutMs: server.request_timeout_ms,
+    maxHeaderBytes: server.max_header_bytes ?? defaultHeaderBytes,
+    trustedProxies: server.trusted_proxies,
+    http2: server.http2,
+  };
+}
+
+function loadClient(yaml: YamlFile, name: string, client: ClientYaml): ClientConfig {
+  const base: PropertyKey[] = ['clients', name];
+  if (client.base_url !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(client.base_url);
+    } catch {
+      return yaml.fail([...base, 'base_url'], `not an absolute URL: ${JSON.stringify(client.base_url)}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      yaml.fail([...base, 'base_url'], `only http:// and https:// are supported, got ${url.protocol}`);
+    }
+  }
+  if (client.key !== undefined && client.cert === undefined) {
+    yaml.fail([...base, 'key'], '`key` needs `cert` (the client certificate) beside it');
+  }
+  return {
+    name,
+    baseUrl: client.base_url,
+    timeoutMs: client.timeout_ms,
+    verify: client.verify !== undefined ? checkFile(yaml, [...base, 'verify'], client.verify) : undefined,
+    cert: client.cert !== undefined ? checkFile(yaml, [...base, 'cert'], client.cert) : undefined,
+    key: client.key !== undefined ? checkFile(yaml, [...base, 'key'], client.key) : undefined,
+    poolSize: client.pool_size,
+    http2PriorKnowledge: client.http2_prior_knowledge,
+  };
+}
+
+export function cpuCount(): number {
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+}
+
+export function loadConfig(configPath: string): SiphonConfig {
+  const file = resolvePath(configPath);
+  const yaml = YamlFile.read(file);
+  const warnings: string[] = [];
+
+  const sipKeys = yaml.topLevelKeys().filter((key) => (SIP_SERVER_KEYS as readonly string[]).includes(key));
+  if (sipKeys.length > 0) {
+    warnings.push(`${file}: ignoring SIP-server keys this binary does not serve: ${sipKeys.join(', ')}`);
+    for (const key of sipKeys) yaml.deleteIn([key]);
+  }
+  const extensions = yaml.doc.getIn(['extensions']);
+  if (extensions && typeof extensions === 'object' && 'items' in extensions) {
+    const names = (yaml.doc.toJS()?.extensions ?? {}) as Record<string, unknown>;
+    for (const name of Object.keys(names)) {
+      if (name === 'http') continue;
+      warnings.push(`${file}: skipping extensions.${name}: this binary only serves the http extension`);
+      yaml.deleteIn(['extensions', name]);
+    }
+  }
+
+  const parsed = yaml.validate(siphonSchema);
+  const cpus = cpuCount();
+  const scriptPath = checkFile(yaml, ['script', 'path'], parsed.script.path);
+  const syncPoolSize = parsed.script.sync_pool_size ?? Math.max(8, 2 * cpus);
+  const syncPoolMax = Math.max(parsed.script.sync_pool_max ?? Math.max(32, 4 * syncPoolSize), syncPoolSize);
+  const venv = parsed.script.python?.venv ?? process.env.VIRTUAL_ENV;
+  const config: SiphonConfig = {
+    file,
+    script: {
+      path: scriptPath,
+      reload: parsed.script.reload,
+      syncPoolSize,
+      syncPoolMax,
+      asyncPoolSize: parsed.script.async_pool_size ?? cpus,
+      queueCapacity: parsed.script.executor_queue_capacity,
+      stallAbortSecs: parsed.script.handler_stall_abort_secs,
+      processes: parsed.script.processes === 'auto' ? cpus : parsed.script.processes,
+      shutdownGraceMs: parsed.script.shutdown_grace_ms,
+      venv:
+        parsed.script.python?.venv !== undefined
+          ? checkFile(yaml, ['script', 'python', 'venv'], parsed.script.python.venv, 'directory')
+          : venv
+            ? path.resolve(venv)
+            : undefined,
+    },
+    log: parsed.log,
+    servers: [],
+    clients: [],
+    warnings,
+  };
+
+  if (parsed.extensions.http === undefined) {
+    warnings.push(`${file}: no extensions.http entry: no listeners and no clients are configured`);
+    return config;
+  }
+  const httpFile = checkFile(yaml, ['extensions', 'http'], parsed.extensions.http);
+  const httpYaml = YamlFile.read(httpFile);
+  const http = httpYaml.validate(httpSchema);
+  config.httpFile = httpFile;
+  config.servers = http.servers.map((server, i) => loadServer(httpYaml, i, server, http.max_header_bytes));
+  const seen = new Map<string, number>();
+  for (const server of config.servers) {
+    const other = seen.get(server.listen);
+    if (other !== undefined) {
+      httpYaml.fail(['servers', server.index, 'listen'], `${server.listen} is already used by servers[${other}]`);
+    }
+    if (server.port !== 0) seen.set(server.listen, server.index);
+  }
+  config.clients = Object.entries(http.clients).map(([name, client]) => loadClient(httpYaml, name, client));
+  return config;
+}

@@ -1,0 +1,91 @@
+// The C++ addon (native/), typed. Arguments are checked here so the C++ side
+// can assume well-formed input.
+import * as path from 'node:path';
+
+import type { HttpResponse } from 'uWebSockets.js';
+
+export const enum CompletionKind {
+  Response = 0,
+  Log = 1,
+  Control = 2,
+}
+
+// A batch of completions, flattened: [kind, id, status, headers, body] * n.
+export type CompletionBatch = Array<number | string[] | undefined | Buffer | string>;
+
+export interface NativeStartOptions {
+  packageDir: string;
+  venv?: string;
+  logLevel: number;
+  syncPoolSize: number;
+  syncPoolMax: number;
+  asyncPoolSize: number;
+  queueCapacity: number;
+  uwsBinary: string;
+}
+
+export interface NativeStats {
+  queued: number;
+  inflight: number;
+  completed: number;
+  shed: number;
+  syncThreads: number;
+  syncMax: number;
+  asyncLoops: number;
+  lastProgressAgeS: number;
+}
+
+export interface NativeDescription {
+  python: string;
+  libpython: string;
+  freeThreaded: boolean;
+  started: boolean;
+  pythonVersion?: string;
+}
+
+export interface NativeAddon {
+  start(options: NativeStartOptions, deliver: (batch: CompletionBatch) => void): void;
+  loadScript(scriptPath: string): number;
+  activate(loadId: number): void;
+  discard(loadId: number): void;
+  runHooks(kind: 'startup' | 'shutdown', loadId: number): number;
+  submit(
+    id: number,
+    route: number,
+    method: string,
+    path: string,
+    query: string,
+    headers: string[],
+    body: Buffer | undefined,
+    params: string[] | undefined,
+    res: HttpResponse | undefined,
+    client: string | undefined,
+  ): boolean;
+  peerAddress(res: HttpResponse): string | undefined;
+  stats(): NativeStats;
+  stop(): void;
+  setKeepAlive(keep: boolean): void;
+  describe(): NativeDescription;
+}
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const PYTHON_PACKAGE_DIR = path.join(PROJECT_ROOT, 'python');
+
+export function loadNative(): NativeAddon {
+  const candidates = [
+    path.join(PROJECT_ROOT, 'build', 'Release', 'siphon_native.node'),
+    path.join(PROJECT_ROOT, 'build', 'Debug', 'siphon_native.node'),
+  ];
+  let lastError: unknown;
+  for (const candidate of candidates) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(candidate) as NativeAddon;
+    } catch (err) {
+      lastError = err;
+      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') break;
+    }
+  }
+  const why = lastError instanceof Error ? lastError.message.split('\n')[0] : String(lastError);
+  throw new Error(`cannot load siphon's native addon (${why}); build it with \`npm run build:native\``);
+}

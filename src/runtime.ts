@@ -1,0 +1,62 @@
+// The embedded Python as the rest of the host sees it: start the addon, load
+// the script into a generation, run its hooks, make it the serving one.
+import type { SiphonConfig } from './config';
+import type { Logger } from './log';
+import { loadNative, NativeAddon, PYTHON_PACKAGE_DIR } from './native';
+import { Dispatcher } from './server/dispatcher';
+import type { ScriptDescription } from './server/routes';
+
+export interface LoadedScript {
+  loadId: number;
+  description: ScriptDescription;
+}
+
+export class PythonRuntime {
+  readonly native: NativeAddon;
+  readonly dispatcher: Dispatcher;
+
+  constructor(private readonly log: Logger) {
+    this.native = loadNative();
+    this.dispatcher = new Dispatcher(this.native, log);
+  }
+
+  start(config: SiphonConfig, uwsBinary: string): void {
+    this.native.start(
+      {
+        packageDir: PYTHON_PACKAGE_DIR,
+        venv: config.script.venv,
+        logLevel: this.log.levelValue,
+        syncPoolSize: config.script.syncPoolSize,
+        syncPoolMax: config.script.syncPoolMax,
+        asyncPoolSize: config.script.asyncPoolSize,
+        queueCapacity: config.script.queueCapacity,
+        uwsBinary,
+      },
+      this.dispatcher.deliver,
+    );
+  }
+
+  // Rejects with the Python traceback (ControlFailure) when the import fails.
+  async load(scriptPath: string): Promise<LoadedScript> {
+    let loadId = 0;
+    const payload = await this.dispatcher.control(() => (loadId = this.native.loadScript(scriptPath)));
+    return { loadId, description: JSON.parse(payload) as ScriptDescription };
+  }
+
+  async runStartup(script: LoadedScript): Promise<void> {
+    if (script.description.startup.length === 0) return;
+    await this.dispatcher.control(() => this.native.runHooks('startup', script.loadId));
+  }
+
+  async runShutdown(): Promise<void> {
+    await this.dispatcher.control(() => this.native.runHooks('shutdown', 0));
+  }
+
+  activate(script: LoadedScript): void {
+    this.native.activate(script.loadId);
+  }
+
+  discard(script: LoadedScript): void {
+    this.native.discard(script.loadId);
+  }
+}

@@ -1,0 +1,145 @@
+// Hands matched requests to the native worker pools and writes back what
+// comes out: responses, log lines from Python, and control results (script
+// loads, hooks). Owns request_timeout_ms (504) for every listener.
+import type { Logger } from '../log';
+import { levelFromValue } from '../log';
+import { CompletionBatch, CompletionKind, NativeAddon } from '../native';
+import type { PendingRequest } from './pending';
+
+const TEXT = ['content-type', 'text/plain; charset=utf-8'];
+
+export class ControlFailure extends Error {}
+
+export class Dispatcher {
+  private readonly inflight = new Map<number, PendingRequest>();
+  private readonly controls = new Map<number, { resolve: (payload: string) => void; reject: (err: Error) => void }>();
+  private nextId = 1;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweepEveryMs = 250;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly native: NativeAddon,
+    private readonly log: Logger,
+  ) {}
+
+  // Called once listeners are known: check timeouts often enough for the shortest.
+  setShortestTimeout(ms: number): void {
+    this.sweepEveryMs = Math.min(250, Math.max(10, Math.floor(ms / 4)));
+  }
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  // Returns false when the executor queue is full (the caller answers 503).
+  submit(
+    pending: PendingRequest,
+    route: number,
+    query: string,
+    headers: string[],
+    body: Buffer | undefined,
+    params: string[] | undefined,
+    socket: Parameters<NativeAddon['submit']>[8],
+    client: string | undefined,
+  ): boolean {
+    const id = this.nextId;
+    this.nextId = id >= 0x7fffffff ? 1 : id + 1;
+    const accepted = this.native.submit(id, route, pending.method, pending.path, query, headers, body, params, socket, client);
+    if (!accepted) return false;
+    this.inflight.set(id, pending);
+    if (this.inflight.size === 1) {
+      this.native.setKeepAlive(true);
+      if (!this.sweepTimer) this.sweepTimer = setInterval(() => this.sweep(), this.sweepEveryMs);
+    }
+    return true;
+  }
+
+  // Aborted requests stay in flight until Python finishes: the worker is
+  // still busy, and draining must wait for it.
+  deliver = (batch: CompletionBatch): void => {
+    try {
+      for (let i = 0; i < batch.length; i += 5) {
+        const kind = batch[i] as CompletionKind;
+        const id = batch[i + 1] as number;
+        const status = batch[i + 2] as number;
+        const headers = batch[i + 3] as string[] | undefined;
+        if (kind === CompletionKind.Response) this.respond(id, status, headers, batch[i + 4] as Buffer);
+        else if (kind === CompletionKind.Log) this.log.log(levelFromValue(status), headers?.[0] ?? 'script', batch[i + 4] as string);
+        else this.settleControl(id, status, batch[i + 4] as string);
+      }
+    } catch (err) {
+      this.log.error('siphon.server', `failed to deliver responses: ${(err as Error).stack ?? String(err)}`);
+    }
+  };
+
+  // Runs a control task (script load, hooks) and resolves with its payload.
+  control(start: () => number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const id = start();
+      this.controls.set(id, { resolve, reject });
+      this.native.setKeepAlive(true);
+    });
+  }
+
+  // Resolves once nothing is in flight (used by graceful shutdown).
+  whenIdle(): Promise<void> {
+    if (this.inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  // Answers everything still in flight with `status` (shutdown grace expired).
+  abandonAll(status: number, reason: string): number {
+    let count = 0;
+    for (const [id, pending] of this.inflight) {
+      this.inflight.delete(id);
+      if (!pending.done) {
+        pending.send(status, TEXT, `${reason}\n`);
+        count++;
+      }
+    }
+    this.afterRemoval();
+    return count;
+  }
+
+  private respond(id: number, status: number, headers: string[] | undefined, body: Buffer): void {
+    const pending = this.inflight.get(id);
+    if (!pending) return; // timed out: the 504 already went out
+    this.inflight.delete(id);
+    if (!pending.done) pending.send(status, headers, body);
+    if (this.inflight.size === 0) this.afterRemoval();
+  }
+
+  private settleControl(id: number, status: number, payload: string): void {
+    const waiter = this.controls.get(id);
+    if (!waiter) return;
+    this.controls.delete(id);
+    if (status === 0) waiter.resolve(payload);
+    else waiter.reject(new ControlFailure(payload));
+    this.afterRemoval();
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const [id, pending] of this.inflight) {
+      if (pending.deadline > now) continue;
+      this.inflight.delete(id);
+      if (pending.done) continue;
+      this.log.warn('siphon.server', `handler ${pending.routeName} exceeded its timeout (${pending.method} ${pending.path}): answered 504`);
+      pending.send(504, TEXT, 'Gateway Timeout\n');
+    }
+    this.afterRemoval();
+  }
+
+  private afterRemoval(): void {
+    if (this.inflight.size > 0) return;
+    if (this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+    }
+    if (this.controls.size === 0) this.native.setKeepAlive(false);
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
