@@ -83,11 +83,11 @@ export class YamlFile {
     const raw = this.doc.toJS() ?? {};
     const result = schema.safeParse(raw);
     if (result.success) return result.data;
-    const problems = result.error.issues.slice(0, 10).map((issue) => this.describeIssue(schema, issue));
+    const problems = result.error.issues.slice(0, 10).map((issue) => this.describeIssue(schema, issue, raw));
     throw new ConfigError(this.file, problems);
   }
 
-  private describeIssue(schema: z.ZodType, issue: z.core.$ZodIssue): ConfigProblem {
+  private describeIssue(schema: z.ZodType, issue: z.core.$ZodIssue, raw: unknown): ConfigProblem {
     const path = issue.path as PropertyKey[];
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0];
@@ -98,7 +98,7 @@ export class YamlFile {
         (hint ? ` (did you mean '${hint}'?)` : known.length ? ` (expected one of: ${known.join(', ')})` : '');
       return { keyPath: formatKeyPath([...path, key]), ...this.locate(path, key), message };
     }
-    return this.problem(path, describeMessage(issue));
+    return this.problem(path, describeMessage(issue, valueAt(raw, path)));
   }
 
   private expandEnvironment(): void {
@@ -145,10 +145,19 @@ function pathOf(visitPath: readonly unknown[], node: Scalar): PropertyKey[] {
   return out;
 }
 
-function describeMessage(issue: z.core.$ZodIssue): string {
+function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let current = raw;
+  for (const part of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
+
+function describeMessage(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${typeName(issue.input)}`;
+      return value === undefined ? `required (${issue.expected})` : `expected ${issue.expected}, got ${typeName(value)}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:

@@ -73,11 +73,13 @@ export function writeResponse(
   }
   if (isBodiless(status)) {
     // uWS would add "Content-Length: 0" to end(); these statuses must not carry one.
-    res.endWithoutBody(undefined, close);
+    // (endWithoutBody must get no arguments: an explicit undefined length is
+    // written as Content-Length: 9223372036854775808.)
+    res.endWithoutBody();
   } else if (head) {
     // endWithoutBody(length) leaves uWS expecting body bytes; say the length ourselves.
     res.writeHeader('content-length', String(Buffer.byteLength(body)));
-    res.endWithoutBody(undefined, close);
+    res.endWithoutBody();
   } else {
     res.end(body, close);
   }
