@@ -5,10 +5,12 @@
 #include <memory>
 #include <string>
 
+#include "client_calls.h"
 #include "completion_bridge.h"
 #include "control_thread.h"
 #include "dispatcher.h"
 #include "host_log.h"
+#include "native_module.h"
 #include "peer_address.h"
 #include "py_ref.h"
 #include "python_runtime.h"
@@ -61,6 +63,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   runtime.package_dir = StringOption(options, "packageDir");
   runtime.venv = StringOption(options, "venv");
   runtime.log_level = IntOption(options, "logLevel", 20);
+  SetClientConfig(StringOption(options, "clientConfig"));
   std::string error = StartPython(runtime);
   if (!error.empty()) throw Napi::Error::New(env, error);
   PoolSettings pools;
@@ -149,6 +152,30 @@ Napi::Value Submit(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, Workers().Submit(std::move(record)));
 }
 
+// clientDone(callId, status, headers, body) / clientFailed(callId, kind, message)
+Napi::Value ClientDone(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  ClientOutcome outcome;
+  napi_get_value_uint32(env, info[0], &outcome.call_id);
+  outcome.status = info[1].As<Napi::Number>().Int32Value();
+  ReadStringArray(env, info[2], &outcome.headers);
+  if (info[3].IsBuffer()) {
+    auto body = info[3].As<Napi::Buffer<char>>();
+    outcome.body.assign(body.Data(), body.Length());
+  }
+  DeliverClientOutcome(std::move(outcome));
+  return info.Env().Undefined();
+}
+
+Napi::Value ClientFailed(const Napi::CallbackInfo& info) {
+  ClientOutcome outcome;
+  napi_get_value_uint32(info.Env(), info[0], &outcome.call_id);
+  outcome.error_kind = info[1].As<Napi::String>().Utf8Value();
+  outcome.message = info[2].As<Napi::String>().Utf8Value();
+  DeliverClientOutcome(std::move(outcome));
+  return info.Env().Undefined();
+}
+
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   DispatchStats stats = Workers().Stats();
@@ -203,6 +230,8 @@ static Napi::Object InitSiphonNative(Napi::Env env, Napi::Object exports) {
   exports.Set("submit", Napi::Function::New(env, Submit, "submit"));
   exports.Set("peerAddress", Napi::Function::New(env, PeerAddressText, "peerAddress"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+  exports.Set("clientDone", Napi::Function::New(env, ClientDone, "clientDone"));
+  exports.Set("clientFailed", Napi::Function::New(env, ClientFailed, "clientFailed"));
   exports.Set("stop", Napi::Function::New(env, Stop, "stop"));
   exports.Set("setKeepAlive", Napi::Function::New(env, SetKeepAlive, "setKeepAlive"));
   exports.Set("describe", Napi::Function::New(env, Describe, "describe"));

@@ -67,13 +67,19 @@ void CompletionBridge::Drain(Napi::Env env, Napi::Function deliver) {
       for (uint32_t h = 0; h < c.headers.size(); h++) headers.Set(h, Napi::String::New(env, c.headers[h]));
       out.Set(i++, headers);
     }
-    if (c.kind == Completion::Kind::kResponse) {
+    if (c.kind == Completion::Kind::kResponse || c.kind == Completion::Kind::kClientCall) {
       out.Set(i++, Napi::Buffer<char>::Copy(env, c.body.data(), c.body.size()));
     } else {
       out.Set(i++, Napi::String::New(env, c.body));
     }
   }
-  deliver.Call({out});
+  try {
+    deliver.Call({out});
+  } catch (const Napi::Error& error) {
+    // The JS side catches its own errors; anything left is a bug to surface
+    // as an uncaught exception rather than a crash inside N-API.
+    error.ThrowAsJavaScriptException();
+  }
 }
 
 }  // namespace siphon

@@ -20,6 +20,7 @@ struct RequestObject {
   PyObject* headers;
   PyObject* client;
   PyObject* body;
+  PyObject* query_string;
 };
 
 PyTypeObject* g_request_type = nullptr;
@@ -114,6 +115,11 @@ PyObject* GetHeaders(RequestObject* self, void*) {
     return s->record ? BuildHeaders(*s->record) : PyDict_New();
   });
 }
+PyObject* GetQueryString(RequestObject* self, void*) {
+  return Lazy(self, &RequestObject::query_string, [](RequestObject* s) -> PyObject* {
+    return s->record ? StrFromUtf8(s->record->query) : EmptyStr(s);
+  });
+}
 PyObject* GetClient(RequestObject* self, void*) {
   return Lazy(self, &RequestObject::client, [](RequestObject* s) -> PyObject* {
     return s->record ? BuildClient(*s->record) : EmptyStr(s);
@@ -174,14 +180,15 @@ PyObject* RequestNew(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   PyObject* self_obj = type->tp_alloc(type, 0);
   if (!self_obj) return nullptr;
   auto* self = reinterpret_cast<RequestObject*>(self_obj);
-  PyObject** slots[] = {&self->method,       &self->path,    &self->path_params, &self->query_params,
-                        &self->headers,      &self->client,  &self->body};
-  if (!PyTuple_Check(fields.get()) || PyTuple_GET_SIZE(fields.get()) != 7) {
+  PyObject** slots[] = {&self->method,  &self->path,   &self->path_params, &self->query_params,
+                        &self->headers, &self->client, &self->body,        &self->query_string};
+  constexpr Py_ssize_t kFields = sizeof(slots) / sizeof(slots[0]);
+  if (!PyTuple_Check(fields.get()) || PyTuple_GET_SIZE(fields.get()) != kFields) {
     Py_DECREF(self_obj);
-    PyErr_SetString(PyExc_SystemError, "siphon._request_fields.normalise must return 7 fields");
+    PyErr_SetString(PyExc_SystemError, "siphon._request_fields.normalise returned the wrong number of fields");
     return nullptr;
   }
-  for (int i = 0; i < 7; i++) *slots[i] = Py_NewRef(PyTuple_GET_ITEM(fields.get(), i));
+  for (Py_ssize_t i = 0; i < kFields; i++) *slots[i] = Py_NewRef(PyTuple_GET_ITEM(fields.get(), i));
   return self_obj;
 }
 
@@ -200,6 +207,7 @@ int RequestClear(RequestObject* self) {
   Py_CLEAR(self->headers);
   Py_CLEAR(self->client);
   Py_CLEAR(self->body);
+  Py_CLEAR(self->query_string);
   return 0;
 }
 
@@ -227,6 +235,7 @@ PyGetSetDef kGetSet[] = {
     {"query_params", reinterpret_cast<getter>(GetQueryParams), nullptr, "decoded query, first value per key", nullptr},
     {"headers", reinterpret_cast<getter>(GetHeaders), nullptr, "lower-case names, repeats joined with ', '", nullptr},
     {"client", reinterpret_cast<getter>(GetClient), nullptr, "\"ip:port\" of the client", nullptr},
+    {"query_string", reinterpret_cast<getter>(GetQueryString), nullptr, "the raw query, without '?'", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr},
 };
 
@@ -272,7 +281,7 @@ PyObject* NewRequest(std::unique_ptr<RequestRecord> record, const RouteHandler* 
   self->record = record.release();
   self->route = route;
   self->method = self->path = self->path_params = self->query_params = nullptr;
-  self->headers = self->client = self->body = nullptr;
+  self->headers = self->client = self->body = self->query_string = nullptr;
   PyObject_GC_Track(self);
   return reinterpret_cast<PyObject*>(self);
 }

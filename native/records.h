@@ -27,13 +27,20 @@ struct RequestRecord {
   std::string client_override;               // set when a trusted proxy named the client
 };
 
+// Everything that travels from native threads to the JS thread. Outbound
+// client traffic (http.Client) rides the same queue, so a script's requests
+// and log lines reach JS in the order the script made them.
 struct Completion {
-  enum class Kind : uint8_t { kResponse, kLog, kControl };
+  enum class Kind : uint8_t { kResponse, kLog, kControl, kClientCall, kClientDefine, kClientClose };
   Kind kind = Kind::kResponse;
-  uint32_t id = 0;    // request id (kResponse) or control id (kControl)
-  int status = 0;     // HTTP status, log level, or 0/1 = control ok/failed
-  std::vector<std::string> headers;  // kResponse: name0, value0, ...; kLog: {target}
-  std::string body;   // kResponse: body; kLog: message; kControl: JSON payload or error text
+  uint32_t id = 0;    // request id, control id, client call id, or inline client id
+  int status = 0;     // HTTP status, log level, 0/1 = control ok/failed, or a call's timeout_ms
+  // kResponse: name0, value0, ...; kLog: {target};
+  // kClientCall: {client key, method, url, name0, value0, ...}
+  std::vector<std::string> headers;
+  // kResponse/kClientCall: body; kLog: message; kControl: payload or error;
+  // kClientDefine: the inline client's settings as JSON
+  std::string body;
 };
 
 }  // namespace siphon

@@ -8,6 +8,9 @@ export const enum CompletionKind {
   Response = 0,
   Log = 1,
   Control = 2,
+  ClientCall = 3,
+  ClientDefine = 4,
+  ClientClose = 5,
 }
 
 // A batch of completions, flattened: [kind, id, status, headers, body] * n.
@@ -22,6 +25,7 @@ export interface NativeStartOptions {
   asyncPoolSize: number;
   queueCapacity: number;
   uwsBinary: string;
+  clientConfig: string; // JSON: {"name": {"base_url": ..., "timeout_ms": ...}}
 }
 
 export interface NativeStats {
@@ -62,6 +66,8 @@ export interface NativeAddon {
     client: string | undefined,
   ): boolean;
   peerAddress(res: HttpResponse): string | undefined;
+  clientDone(callId: number, status: number, headers: string[], body: Buffer): void;
+  clientFailed(callId: number, kind: string, message: string): void;
   stats(): NativeStats;
   stop(): void;
   setKeepAlive(keep: boolean): void;

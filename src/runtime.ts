@@ -2,6 +2,7 @@
 // the script into a generation, run its hooks, make it the serving one.
 import type { SiphonConfig } from './config';
 import type { Logger } from './log';
+import { OutboundClients } from './client/outbound';
 import { loadNative, NativeAddon, PYTHON_PACKAGE_DIR } from './native';
 import { Dispatcher } from './server/dispatcher';
 import type { ScriptDescription } from './server/routes';
@@ -14,6 +15,7 @@ export interface LoadedScript {
 export class PythonRuntime {
   readonly native: NativeAddon;
   readonly dispatcher: Dispatcher;
+  clients: OutboundClients | undefined;
 
   constructor(private readonly log: Logger) {
     this.native = loadNative();
@@ -21,6 +23,8 @@ export class PythonRuntime {
   }
 
   start(config: SiphonConfig, uwsBinary: string): void {
+    this.clients = new OutboundClients(config.clients, this.native, this.log);
+    this.dispatcher.clients = this.clients;
     this.native.start(
       {
         packageDir: PYTHON_PACKAGE_DIR,
@@ -31,6 +35,7 @@ export class PythonRuntime {
         asyncPoolSize: config.script.asyncPoolSize,
         queueCapacity: config.script.queueCapacity,
         uwsBinary,
+        clientConfig: this.clients.describe(),
       },
       this.dispatcher.deliver,
     );

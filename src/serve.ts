@@ -14,6 +14,8 @@ export class Server {
   private readonly state: ServingState;
   private listeners: UwsListener[] = [];
   private stopping = false;
+  // With no listeners nothing else keeps Node's loop alive.
+  private idleKeeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: SiphonConfig,
@@ -64,7 +66,10 @@ export class Server {
       this.listeners.push(listener);
       log.info('siphon.server', `listening on ${listener.url}`, { listen: server.listen });
     }
-    if (config.servers.length === 0) log.warn('siphon.server', 'no servers configured: nothing is listening');
+    if (config.servers.length === 0) {
+      log.warn('siphon.server', 'no servers configured: nothing is listening (clients and hooks still run)');
+      this.idleKeeper = setInterval(() => undefined, 1 << 30);
+    }
     log.info('siphon', 'ready');
   }
 
@@ -87,6 +92,7 @@ export class Server {
     this.state.draining = true;
     log.info('siphon', `${signal} received: closing listeners and draining`, { inflight: runtime.dispatcher.inflightCount });
     for (const listener of this.listeners) listener.close();
+    clearInterval(this.idleKeeper);
     const grace = this.config.script.shutdownGraceMs;
     let forced = false;
     await Promise.race([
@@ -107,6 +113,7 @@ export class Server {
     } catch (err) {
       log.error('siphon', `on_shutdown hooks failed: ${(err as Error).message}`);
     }
+    await runtime.clients?.closeAll();
     runtime.native.stop();
     log.info('siphon', forced ? 'stopped (forced)' : 'stopped');
     process.exit(forced ? ExitCode.Runtime : ExitCode.Ok);

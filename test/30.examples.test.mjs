@@ -83,3 +83,33 @@ describe('examples/webhook', () => {
     }
   });
 });
+
+describe('examples/proxy', () => {
+  it('forwards method, path, query, headers and body to clients.api and relays the answer', async () => {
+    const { plainUpstream } = await import('./helpers/upstreams.mjs');
+    const upstream = await plainUpstream();
+    const siphon = await startExample('proxy', { API_BASE_URL: `${upstream.url}/backend` });
+    try {
+      const res = await request(`${siphon.url}/api/items/9?sort=desc&tag=a&tag=b`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'r-1', connection: 'keep-alive' },
+        body: '{"n": 1}',
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['x-upstream'], 'yes');
+      const seen = JSON.parse(res.text);
+      assert.equal(seen.method, 'POST');
+      assert.equal(seen.url, '/backend/items/9?sort=desc&tag=a&tag=b');
+      assert.equal(seen.body, '{"n": 1}');
+      assert.equal(seen.headers['x-request-id'], 'r-1');
+      assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1');
+      const status = await request(`${siphon.url}/api/x`, { headers: { 'x-reply-status': '404' } });
+      assert.equal(status.status, 404);
+      await upstream.close();
+      const down = await request(`${siphon.url}/api/x`);
+      assert.equal(down.status, 502);
+    } finally {
+      await siphon.stop();
+    }
+  });
+});

@@ -7,12 +7,12 @@ __all__ = ["Request"]
 class Request:
     """An HTTP request as a handler receives it."""
 
-    __slots__ = ("_method", "_path", "_path_params", "_query_params", "_headers", "_client", "_body")
+    __slots__ = ("_method", "_path", "_path_params", "_query_params", "_headers", "_client", "_body", "_query_string")
 
     def __init__(self, method="GET", path="/", headers=None, body=None, *, path_params=None,
                  query_params=None, client=None):
         (self._method, self._path, self._path_params, self._query_params, self._headers,
-         self._client, self._body) = normalise(method, path, headers, body, path_params, query_params, client)
+         self._client, self._body, self._query_string) = normalise(method, path, headers, body, path_params, query_params, client)
 
     method = property(lambda self: self._method, doc="HTTP method, upper-case")
     path = property(lambda self: self._path, doc="request path, percent-encoding kept")
@@ -20,6 +20,7 @@ class Request:
     query_params = property(lambda self: self._query_params, doc="decoded query, first value per key")
     headers = property(lambda self: self._headers, doc="lower-case names, repeats joined with ', '")
     client = property(lambda self: self._client, doc='"ip:port" of the client')
+    query_string = property(lambda self: self._query_string, doc="the raw query, without '?'")
 
     def body(self):
         """The whole request body as bytes."""

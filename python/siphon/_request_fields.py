@@ -32,7 +32,7 @@ def _str_dict(value, what):
 
 
 def normalise(method, path, headers, body, path_params, query_params, client):
-    """Returns (method, path, path_params, query_params, headers, client, body)."""
+    """Returns (method, path, path_params, query_params, headers, client, body, query_string)."""
     method = "GET" if method is None else method.upper()
     path = "/" if path is None else path
     query = ""
@@ -50,4 +50,4 @@ def normalise(method, path, headers, body, path_params, query_params, client):
     elif not isinstance(body, bytes):
         raise TypeError(f"body must be bytes, str or None, not {type(body).__name__}")
     client = "127.0.0.1:0" if client is None else client
-    return (method, path, _str_dict(path_params, "path_params"), query_params, headers, client, bytes(body))
+    return (method, path, _str_dict(path_params, "path_params"), query_params, headers, client, bytes(body), query)

@@ -7,6 +7,8 @@
         return http.Response(200, body=req.path_params["id"])
 """
 from . import _registry
+from ._client import Client
+from ._client_errors import ClientError, ClientTimeoutError, ConnectError, TLSError, UnknownClientError
 from ._response import HTTPStatusError, Response
 from ._runtime import native as _native
 
@@ -17,7 +19,8 @@ else:
 
 __all__ = [
     "route", "middleware", "on_startup", "on_shutdown",
-    "Request", "Response", "HTTPStatusError",
+    "Request", "Response", "HTTPStatusError", "Client",
+    "ClientError", "ConnectError", "ClientTimeoutError", "TLSError", "UnknownClientError",
 ]
 
 

@@ -10,6 +10,13 @@ const TEXT = ['content-type', 'text/plain; charset=utf-8'];
 
 export class ControlFailure extends Error {}
 
+// Where outbound http.Client traffic from Python goes (src/client/outbound.ts).
+export interface ClientSink {
+  call(callId: number, timeoutMs: number, call: string[], body: Buffer): void;
+  define(id: number, json: string): void;
+  close(id: number): void;
+}
+
 export class Dispatcher {
   private readonly inflight = new Map<number, PendingRequest>();
   private readonly controls = new Map<number, { resolve: (payload: string) => void; reject: (err: Error) => void }>();
@@ -17,6 +24,7 @@ export class Dispatcher {
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepEveryMs = 250;
   private idleWaiters: Array<() => void> = [];
+  clients: ClientSink | undefined;
 
   constructor(
     private readonly native: NativeAddon,
@@ -64,9 +72,27 @@ export class Dispatcher {
         const id = batch[i + 1] as number;
         const status = batch[i + 2] as number;
         const headers = batch[i + 3] as string[] | undefined;
-        if (kind === CompletionKind.Response) this.respond(id, status, headers, batch[i + 4] as Buffer);
-        else if (kind === CompletionKind.Log) this.log.log(levelFromValue(status), headers?.[0] ?? 'script', batch[i + 4] as string);
-        else this.settleControl(id, status, batch[i + 4] as string);
+        const body = batch[i + 4];
+        switch (kind) {
+          case CompletionKind.Response:
+            this.respond(id, status, headers, body as Buffer);
+            break;
+          case CompletionKind.Log:
+            this.log.log(levelFromValue(status), headers?.[0] ?? 'script', body as string);
+            break;
+          case CompletionKind.Control:
+            this.settleControl(id, status, body as string);
+            break;
+          case CompletionKind.ClientCall:
+            this.clients?.call(id, status, headers ?? [], body as Buffer);
+            break;
+          case CompletionKind.ClientDefine:
+            this.clients?.define(id, body as string);
+            break;
+          case CompletionKind.ClientClose:
+            this.clients?.close(id);
+            break;
+        }
       }
     } catch (err) {
       this.log.error('siphon.server', `failed to deliver responses: ${(err as Error).stack ?? String(err)}`);
