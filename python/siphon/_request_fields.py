@@ -5,6 +5,8 @@ build their fields here, so Request(...) means the same thing in either.
 """
 from urllib.parse import parse_qsl, unquote
 
+from ._response import str_dict as _str_dict
+
 __all__ = ["normalise", "decode_query", "decode_param"]
 
 
@@ -18,17 +20,6 @@ def decode_query(query):
 
 def decode_param(raw):
     return unquote(raw, errors="replace")
-
-
-def _str_dict(value, what):
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise TypeError(f"{what} must be a dict[str, str], not {type(value).__name__}")
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise TypeError(f"{what} keys and values must be str")
-    return dict(value)
 
 
 def normalise(method, path, headers, body, path_params, query_params, client):

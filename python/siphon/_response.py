@@ -21,22 +21,27 @@ class HTTPStatusError(RuntimeError):
         super().__init__(f"HTTP {response.status} ({kind})")
 
 
-def _check_headers(headers):
-    if headers is None:
+def str_dict(value, what):
+    """A copy of `value`, which must be a dict[str, str] (None gives {})."""
+    if value is None:
         return {}
-    if not isinstance(headers, dict):
-        raise TypeError(f"headers must be a dict[str, str], not {type(headers).__name__}")
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} must be a dict[str, str], not {type(value).__name__}")
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise TypeError(f"{what} keys and values must be str, got {type(key).__name__}: {type(item).__name__}")
+    return dict(value)
+
+
+def _check_headers(headers):
+    headers = str_dict(headers, "headers")
     for name, value in headers.items():
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise TypeError(
-                f"header names and values must be str, got {type(name).__name__}: {type(value).__name__}"
-            )
         if not _TOKEN.fullmatch(name):
             raise ValueError(f"invalid header name {name!r}")
         for bad in _FORBIDDEN_IN_VALUE:
             if bad in value:
                 raise ValueError(f"header {name!r} has CR, LF or NUL in its value")
-    return dict(headers)
+    return headers
 
 
 class Response:

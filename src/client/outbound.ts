@@ -15,16 +15,8 @@ import { classify, Failure } from './errors';
 // An upstream answer bigger than this is refused rather than buffered.
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
-interface ClientSettings {
-  label: string;
-  baseUrl?: string;
-  timeoutMs: number;
-  verify?: string;
-  cert?: string;
-  key?: string;
-  poolSize: number;
-  http2PriorKnowledge: boolean;
-}
+// A named client's config, or an inline client's settings, plus a name for logs.
+type ClientSettings = Omit<ClientConfig, 'name'> & { label: string };
 
 interface InlineSettingsJson {
   base_url?: string | null;
