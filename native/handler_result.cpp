@@ -160,8 +160,15 @@ void FinishRequest(uint32_t id, const RouteHandler& route, PyObject* request, Py
                         : PyObject_IsInstance(result, g_response_type);
   if (is_response != 1) {
     if (is_response < 0) PyErr_Clear();
+    std::string advice;
+    if (PyCoro_CheckExact(result)) {
+      // Close it so Python does not also warn "coroutine was never awaited".
+      PyRef closed = PyRef::Steal(PyObject_CallMethod(result, "close", nullptr));
+      if (!closed) PyErr_Clear();
+      advice = " (a coroutine: declare the handler `async def`)";
+    }
     FailRequest(id, route, request,
-                std::string("returned ") + Py_TYPE(result)->tp_name + ", expected http.Response");
+                std::string("returned ") + Py_TYPE(result)->tp_name + ", expected http.Response" + advice);
     return;
   }
   Completion c;

@@ -48,6 +48,7 @@ describe('responses and return rules', () => {
     ['/wrong-type', /handler script\.wrong_type \(GET \/wrong-type\) returned dict, expected http\.Response/],
     ['/wrong-type-async', /handler script\.wrong_type_async .* returned str, expected http\.Response/],
     ['/none', /handler script\.returns_none .* returned NoneType, expected http\.Response/],
+    ['/returns-coroutine', /returned coroutine, expected http\.Response \(a coroutine: declare the handler `async def`\)/],
     ['/bad-status', /ValueError: status 700 is outside 100-599/],
     ['/bad-body', /TypeError: body must be bytes, str or None, not int/],
     ['/mutated', /returned an invalid header name 'bad\\nname'/],

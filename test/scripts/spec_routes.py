@@ -180,3 +180,12 @@ def logs(req):
 @http.route("/big")
 def big(req):
     return http.Response(200, body=b"x" * (int(req.query_params.get("n", "1000000"))))
+
+
+async def _not_awaited(req):
+    return http.Response(200)
+
+
+@http.route("/returns-coroutine")
+def returns_coroutine(req):
+    return _not_awaited(req)
