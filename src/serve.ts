@@ -5,6 +5,8 @@ import { ExitCode, SiphonExit } from './exit';
 import type { Logger } from './log';
 import { PythonRuntime } from './runtime';
 import { ControlFailure } from './server/dispatcher';
+import type { Listener } from './server/listener';
+import { NodeListener } from './server/node-listener';
 import { routeTable, ServingState } from './server/serving';
 import { UwsListener } from './server/uws-listener';
 import { loadUws } from './uws';
@@ -12,7 +14,7 @@ import { loadUws } from './uws';
 export class Server {
   private readonly runtime: PythonRuntime;
   private readonly state: ServingState;
-  private listeners: UwsListener[] = [];
+  private listeners: Listener[] = [];
   private stopping = false;
   // With no listeners nothing else keeps Node's loop alive.
   private idleKeeper: NodeJS.Timeout | undefined;
@@ -56,7 +58,9 @@ export class Server {
     this.runtime.dispatcher.setShortestTimeout(Math.min(...config.servers.map((s) => s.requestTimeoutMs), 30000));
 
     for (const server of config.servers) {
-      const listener = new UwsListener(uws.uws, server, this.state);
+      // uWS serves HTTP/1.1 fastest; HTTP/2 and required client certificates need Node's stacks.
+      const listener: Listener =
+        server.http2 || server.tls?.clientCa ? new NodeListener(server, this.state) : new UwsListener(uws.uws, server, this.state);
       try {
         await listener.listen();
       } catch (err) {
@@ -64,7 +68,7 @@ export class Server {
         throw new SiphonExit(ExitCode.Runtime, (err as Error).message);
       }
       this.listeners.push(listener);
-      log.info('siphon.server', `listening on ${listener.url}`, { listen: server.listen });
+      log.info('siphon.server', `listening on ${listener.url}`, { listen: server.listen, engine: listener.engine });
     }
     if (config.servers.length === 0) {
       log.warn('siphon.server', 'no servers configured: nothing is listening (clients and hooks still run)');

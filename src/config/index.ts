@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { YamlFile } from './document';
 import { ConfigError } from './errors';
 import { formatListen, parseListen } from './listen';
+import { parseProxyEntry } from '../server/trusted-proxies';
 import { ClientYaml, httpSchema, ServerYaml, SIP_SERVER_KEYS, siphonSchema } from './schema';
 
 export { ConfigError } from './errors';
@@ -135,6 +136,10 @@ function loadServer(yaml: YamlFile, index: number, server: ServerYaml, defaultHe
   const base: PropertyKey[] = ['servers', index];
   const address = parseListen(server.listen);
   if (typeof address === 'string') return yaml.fail([...base, 'listen'], address);
+  server.trusted_proxies.forEach((entry, i) => {
+    const parsed = parseProxyEntry(entry);
+    if (typeof parsed === 'string') yaml.fail([...base, 'trusted_proxies', i], parsed);
+  });
   return {
     index,
     listen: formatListen(address),

@@ -7,36 +7,32 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 
 import type { ServerConfig } from '../config';
 import { listenOn, Uws } from '../uws';
+import { admit, BodyCollector, FoundMatch, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
 import { peerCheck } from './peer-check';
 import type { PendingRequest } from './pending';
 import type { ServingState } from './serving';
 import { isBodiless, statusLine } from './status';
-
-// Modern TLS only: ECDHE with AEAD ciphers for TLS 1.2 (TLS 1.3 suites are fixed).
-const TLS_CIPHERS = [
-  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':');
+import { TLS_CIPHERS } from './tls-policy';
+import { TrustedProxies } from './trusted-proxies';
 
 const METHODS: Record<string, string> = {
   get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE', head: 'HEAD', options: 'OPTIONS',
 };
 
-// Scratch space for the header walk; handlers run one at a time on the JS thread.
-let scratch: string[] = [];
-let scratchBytes = 0;
-let contentLength = '';
-let contentLengthConflict = false;
-let transferEncoding = false;
+// Scratch for the header walk: handlers run one at a time on the JS thread,
+// and a module-level callback avoids a closure per request.
+let head: RequestHead;
+let forwardedFor: string | undefined;
 function collectHeader(name: string, value: string): void {
-  scratch.push(name, value);
-  scratchBytes += name.length + value.length + 4;
+  head.headers.push(name, value);
+  head.headerBytes += name.length + value.length + 4;
   if (name === 'content-length') {
-    if (contentLength !== '' && contentLength !== value) contentLengthConflict = true;
-    contentLength = value;
+    if (head.contentLength !== '' && head.contentLength !== value) head.contentLengthConflict = true;
+    head.contentLength = value;
   } else if (name === 'transfer-encoding') {
-    transferEncoding = true;
+    head.transferEncoding = true;
+  } else if (name === 'x-forwarded-for' && forwardedFor === undefined) {
+    forwardedFor = value;
   }
 }
 
@@ -85,10 +81,8 @@ export function writeResponse(
   }
 }
 
-const PLAIN = ['content-type', 'text/plain; charset=utf-8'];
-
 function reject(res: HttpResponse, status: number, text: string, close: boolean, extra?: string[]): void {
-  const headers = extra ? [...PLAIN, ...extra] : PLAIN;
+  const headers = extra ? [...PLAIN_TEXT, ...extra] : PLAIN_TEXT;
   writeResponse(res, status, headers, `${text}\n`, false, close);
 }
 
@@ -96,12 +90,17 @@ export class UwsListener {
   private listenSocket: us_listen_socket | undefined;
   app: TemplatedApp | undefined; // kept referenced for the listener's lifetime
   port = 0;
+  private readonly proxies: TrustedProxies;
 
   constructor(
     private readonly uws: Uws,
     readonly config: ServerConfig,
     private readonly state: ServingState,
-  ) {}
+  ) {
+    this.proxies = new TrustedProxies(config.trustedProxies);
+  }
+
+  readonly engine = 'uWebSockets.js (http/1.1)';
 
   get url(): string {
     const host = net.isIPv6(this.config.host) ? `[${this.config.host}]` : this.config.host;
@@ -136,86 +135,63 @@ export class UwsListener {
   private onRequest(res: HttpResponse, req: HttpRequest): void {
     const { config, state } = this;
     const rawMethod = req.getMethod();
-    const method = METHODS[rawMethod] ?? rawMethod.toUpperCase();
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
-
-    scratch = [];
-    scratchBytes = path.length + query.length;
-    contentLength = '';
-    contentLengthConflict = false;
-    transferEncoding = false;
+    head = {
+      method: METHODS[rawMethod] ?? rawMethod.toUpperCase(),
+      path,
+      query,
+      headers: [],
+      headerBytes: path.length + query.length,
+      contentLength: '',
+      contentLengthConflict: false,
+      transferEncoding: false,
+    };
+    forwardedFor = undefined;
     req.forEach(collectHeader);
-    const headers = scratch;
 
-    if (scratchBytes > config.maxHeaderBytes) {
-      return reject(res, 431, 'Request Header Fields Too Large', true);
-    }
-    if (contentLengthConflict || (contentLength !== '' && !/^\d{1,15}$/.test(contentLength))) {
-      return reject(res, 400, 'Bad Request: invalid Content-Length', true);
-    }
-    if (transferEncoding && contentLength !== '') {
-      return reject(res, 400, 'Bad Request: both Content-Length and Transfer-Encoding', true);
-    }
-    const declared = contentLength === '' ? 0 : Number(contentLength);
-    const hasBody = declared > 0 || transferEncoding;
-
-    const match = state.table.router.match(method, path);
-    if (match.kind !== 'found') {
-      if (match.kind === 'method') return reject(res, 405, 'Method Not Allowed', hasBody, ['allow', match.allow]);
-      return reject(res, 404, 'Not Found', hasBody);
-    }
-    if (declared > config.maxBodyBytes) {
-      return reject(res, 413, 'Payload Too Large', true);
-    }
-
-    const route = state.table.routes[match.route];
-    const pending = new UwsPending(res, match.head, route.name, method, path, performance.now() + config.requestTimeoutMs);
+    const verdict = admit(config, state.table, head);
+    if (!verdict.ok) return reject(res, verdict.status, verdict.text, verdict.close, verdict.headers);
+    const { match, route } = verdict;
+    const request = head;
+    const pending = new UwsPending(res, match.head, route.name, request.method, path, performance.now() + config.requestTimeoutMs);
     res.onAborted(() => {
       pending.done = true;
     });
-    const client = peerCheck.clientFor(res, state.native);
+    const client = this.clientFor(res, forwardedFor);
 
-    if (!hasBody) {
-      this.submit(pending, match.route, query, headers, undefined, match.params, client);
+    if (!verdict.hasBody) {
+      this.submit(pending, match, request, undefined, client);
       return;
     }
-    const limit = config.maxBodyBytes;
-    let body = declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
-    let chunks: Buffer[] | undefined = declared > 0 ? undefined : [];
-    let received = 0;
+    const body = new BodyCollector(verdict.declared, config.maxBodyBytes);
     res.onData((chunk, isLast) => {
       if (pending.done) return;
-      received += chunk.byteLength;
-      if (received > limit || (body && received > body.length)) {
+      // uWS neuters the chunk after this call; push() copies it.
+      if (!body.push(new Uint8Array(chunk))) {
         pending.done = true;
         res.cork(() => reject(res, 413, 'Payload Too Large', true));
         return;
       }
-      const view = Buffer.from(chunk);
-      if (body) view.copy(body, received - chunk.byteLength);
-      else chunks!.push(Buffer.from(view)); // copy: uWS neuters the chunk after this call
-      if (!isLast) return;
-      if (!body) body = Buffer.concat(chunks!);
-      else if (received < body.length) body = body.subarray(0, received);
-      chunks = undefined;
-      this.submit(pending, match.route, query, headers, body, match.params, client);
+      if (isLast) this.submit(pending, match, request, body.finish(), client);
     });
   }
 
-  private submit(
-    pending: UwsPending,
-    route: number,
-    query: string,
-    headers: string[],
-    body: Buffer | undefined,
-    params: string[] | undefined,
-    client: string | undefined,
-  ): void {
+  // undefined: the addon reads the peer from the socket; else the client to report.
+  private clientFor(res: HttpResponse, forwarded: string | undefined): string | undefined {
+    if (forwarded !== undefined && !this.proxies.empty) {
+      const viaProxy = this.proxies.clientFor(Buffer.from(res.getRemoteAddressAsText()).toString(), forwarded);
+      if (viaProxy !== undefined) return viaProxy;
+    }
+    return peerCheck.clientFor(res, this.state.native);
+  }
+
+  private submit(pending: UwsPending, match: FoundMatch, request: RequestHead, body: Buffer | undefined, client: string | undefined): void {
     const { dispatcher } = this.state;
-    if (!dispatcher.submit(pending, route, query, headers, body, params, client ? undefined : pending.res, client)) {
+    const accepted = dispatcher.submit(pending, match.route, request.query, request.headers, body, match.params, client ? undefined : pending.res, client);
+    if (!accepted) {
       pending.done = true;
-      pending.res.cork(() => reject(pending.res, 503, 'Service Unavailable', false, ['retry-after', '1']));
+      pending.res.cork(() => reject(pending.res, RETRY_LATER.status, RETRY_LATER.text, false, RETRY_LATER.headers));
     }
   }
 }
