@@ -122,7 +122,8 @@ class Client:
             configured = _configured_names()
             if name not in configured:
                 listed = ", ".join(sorted(configured)) or "none"
-                raise UnknownClientError(f"no client named {name!r} in http.yaml (configured: {listed})")
+                hint = "" if native is not None else _offline().unknown_client_hint(name)
+                raise UnknownClientError(f"no client named {name!r} in http.yaml (configured: {listed}){hint}")
             self._key = name
             self._base_url = _configured_base_url(name)
             self._timeout_ms = None  # the configured timeout applies (JS side)
@@ -149,6 +150,7 @@ class Client:
 
     @property
     def base_url(self):
+        """The URL relative paths are joined onto (None: absolute URLs only)."""
         return self._base_url
 
     def request(self, method, path, *, body=None, headers=None):
@@ -161,6 +163,8 @@ class Client:
             raise TypeError(f"path must be str, not {type(path).__name__}")
         call = (self._key, method.upper(), join_url(self._base_url, path), _flat_headers(headers),
                 _body_bytes(body), self._timeout_ms or 0)
+        if native is None:
+            return _offline().send(call)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -178,18 +182,23 @@ class Client:
             inbox.waiting.pop(call_id, None)
 
     def get(self, path, *, headers=None):
+        """request("GET", path, headers=headers)."""
         return self.request("GET", path, headers=headers)
 
     def delete(self, path, *, headers=None):
+        """request("DELETE", path, headers=headers)."""
         return self.request("DELETE", path, headers=headers)
 
     def post(self, path, *, body=None, headers=None):
+        """request("POST", path, body=body, headers=headers)."""
         return self.request("POST", path, body=body, headers=headers)
 
     def put(self, path, *, body=None, headers=None):
+        """request("PUT", path, body=body, headers=headers)."""
         return self.request("PUT", path, body=body, headers=headers)
 
     def patch(self, path, *, body=None, headers=None):
+        """request("PATCH", path, body=body, headers=headers)."""
         return self.request("PATCH", path, body=body, headers=headers)
 
     def close(self):
@@ -220,9 +229,20 @@ _configured = None
 
 def _configured_clients():
     global _configured
+    if native is None:
+        return _offline().configured_clients()  # declared by the test harness in use
     if _configured is None:
-        _configured = json.loads(native.client_config() or "{}") if native is not None else {}
+        _configured = json.loads(native.client_config() or "{}")
     return _configured
+
+
+def _offline():
+    """Canned answers stand in for the network outside the siphon process.
+
+    Imported on first use: the runtime never loads it, and it imports this module.
+    """
+    from . import _offline_client
+    return _offline_client
 
 
 def _configured_names():

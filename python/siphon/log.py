@@ -52,14 +52,17 @@ def _log(level, msg, args):
 
 
 def debug(msg, *args):
+    """Log `msg` at debug level; `msg % args` when args are given."""
     _log(DEBUG, msg, args)
 
 
 def info(msg, *args):
+    """Log `msg` at info level; `msg % args` when args are given."""
     _log(INFO, msg, args)
 
 
 def warn(msg, *args):
+    """Log `msg` at warn level (log.warning is the same); `msg % args` when args are given."""
     _log(WARN, msg, args)
 
 
@@ -67,4 +70,5 @@ warning = warn
 
 
 def error(msg, *args):
+    """Log `msg` at error level; `msg % args` when args are given."""
     _log(ERROR, msg, args)
