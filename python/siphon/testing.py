@@ -64,11 +64,13 @@ class HttpTestHarness:
 
     Use it as a context manager to run the script's on_startup hooks on entry
     and its on_shutdown hooks on exit; or call start() and stop().
+
+    `logs` is a list of every LogLine written while the harness ran script
+    code (loading, hooks, requests); clear it at will.
     """
 
     def __init__(self, script=None, *, clients=None):
-        self.logs = []
-        """Every LogLine written while the harness ran script code (loading, hooks, requests)."""
+        self.logs = []  # see the class docstring
         self._transport = CannedTransport(clients)
         self._loaded = None
         self._table = None
