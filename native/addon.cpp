@@ -97,15 +97,18 @@ Napi::Value LoadScript(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), id);
 }
 
+// activate(loadId): new requests run on that generation from now on. The
+// previous one lives on in requests still running, and stays findable for its
+// on_shutdown hooks until retire(id).
 Napi::Value Activate(const Napi::CallbackInfo& info) {
-  auto generation = Control().Take(info[0].As<Napi::Number>().Uint32Value());
+  auto generation = Control().Find(info[0].As<Napi::Number>().Uint32Value());
   if (!generation) throw Napi::Error::New(info.Env(), "no loaded script with that id");
-  g_current = std::move(generation);  // the old one lives on in running requests
+  g_current = std::move(generation);
   return info.Env().Undefined();
 }
 
-Napi::Value Discard(const Napi::CallbackInfo& info) {
-  Control().Take(info[0].As<Napi::Number>().Uint32Value());
+Napi::Value Retire(const Napi::CallbackInfo& info) {
+  Control().Retire(info[0].As<Napi::Number>().Uint32Value());
   return info.Env().Undefined();
 }
 
@@ -113,7 +116,7 @@ Napi::Value Discard(const Napi::CallbackInfo& info) {
 Napi::Value RunHooks(const Napi::CallbackInfo& info) {
   std::string kind = info[0].As<Napi::String>().Utf8Value();
   uint32_t load_id = info[1].As<Napi::Number>().Uint32Value();
-  std::shared_ptr<ScriptGeneration> generation = load_id ? Control().Peek(load_id) : g_current;
+  std::shared_ptr<ScriptGeneration> generation = load_id ? Control().Find(load_id) : g_current;
   if (!generation) throw Napi::Error::New(info.Env(), "no loaded script to run hooks from");
   uint32_t id = Control().Post([kind, generation](Completion& done) {
     PyRef loader = PyRef::Steal(PyImport_ImportModule("siphon._loader"));
@@ -225,7 +228,7 @@ static Napi::Object InitSiphonNative(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start, "start"));
   exports.Set("loadScript", Napi::Function::New(env, LoadScript, "loadScript"));
   exports.Set("activate", Napi::Function::New(env, Activate, "activate"));
-  exports.Set("discard", Napi::Function::New(env, Discard, "discard"));
+  exports.Set("retire", Napi::Function::New(env, Retire, "retire"));
   exports.Set("runHooks", Napi::Function::New(env, RunHooks, "runHooks"));
   exports.Set("submit", Napi::Function::New(env, Submit, "submit"));
   exports.Set("peerAddress", Napi::Function::New(env, PeerAddressText, "peerAddress"));

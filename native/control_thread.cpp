@@ -27,22 +27,26 @@ uint32_t ControlThread::Post(std::function<void(Completion&)> task) {
 
 void ControlThread::Keep(uint32_t id, std::shared_ptr<ScriptGeneration> generation) {
   std::lock_guard<std::mutex> lock(mutex_);
-  candidates_[id] = std::move(generation);
+  generations_[id] = std::move(generation);
 }
 
-std::shared_ptr<ScriptGeneration> ControlThread::Take(uint32_t id) {
+std::shared_ptr<ScriptGeneration> ControlThread::Find(uint32_t id) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = candidates_.find(id);
-  if (it == candidates_.end()) return nullptr;
-  auto generation = std::move(it->second);
-  candidates_.erase(it);
-  return generation;
+  auto it = generations_.find(id);
+  return it == generations_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<ScriptGeneration> ControlThread::Peek(uint32_t id) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = candidates_.find(id);
-  return it == candidates_.end() ? nullptr : it->second;
+void ControlThread::Retire(uint32_t id) {
+  std::shared_ptr<ScriptGeneration> retired;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = generations_.find(id);
+    if (it == generations_.end()) return;
+    retired = std::move(it->second);
+    generations_.erase(it);
+  }
+  // Dropped outside the lock: if this is the last reference, its Python
+  // objects are parked for a worker to release (no GIL on the JS thread).
 }
 
 void ControlThread::Main() {

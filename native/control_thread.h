@@ -23,10 +23,12 @@ class ControlThread {
   // `task` runs with the GIL held and fills status (0 ok, 1 failed) and body.
   uint32_t Post(std::function<void(Completion&)> task);
 
-  // Generations loaded but not yet serving, by the control id that loaded them.
+  // Every loaded generation not yet retired, by the control id that loaded
+  // it: a candidate waiting for activation, the serving one, and a replaced
+  // one whose on_shutdown hooks have not run yet.
   void Keep(uint32_t id, std::shared_ptr<ScriptGeneration> generation);
-  std::shared_ptr<ScriptGeneration> Take(uint32_t id);
-  std::shared_ptr<ScriptGeneration> Peek(uint32_t id);
+  std::shared_ptr<ScriptGeneration> Find(uint32_t id);
+  void Retire(uint32_t id);
 
  private:
   void Main();
@@ -34,7 +36,7 @@ class ControlThread {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::pair<uint32_t, std::function<void(Completion&)>>> tasks_;
-  std::map<uint32_t, std::shared_ptr<ScriptGeneration>> candidates_;
+  std::map<uint32_t, std::shared_ptr<ScriptGeneration>> generations_;
   uint32_t next_id_ = 1;
   std::thread thread_;
 };

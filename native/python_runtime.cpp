@@ -39,12 +39,13 @@ std::string RunStartupPython(const RuntimeOptions& options) {
   if (!sys_path || !package_dir || PyList_Insert(sys_path.get(), 0, package_dir.get()) < 0) {
     return "cannot put the siphon package on sys.path: " + TakeExceptionText();
   }
-  if (!options.venv.empty()) {
-    PyRef bootstrap = PyRef::Steal(PyImport_ImportModule("siphon._bootstrap"));
-    PyRef added = bootstrap ? PyRef::Steal(PyObject_CallMethod(bootstrap.get(), "add_virtualenv", "s",
-                                                               options.venv.c_str()))
-                            : PyRef();
-    if (!added) return "cannot use virtualenv " + options.venv + ": " + TakeExceptionText();
+  PyRef bootstrap = PyRef::Steal(PyImport_ImportModule("siphon._bootstrap"));
+  PyRef configured = bootstrap ? PyRef::Steal(PyObject_CallMethod(bootstrap.get(), "configure", "s",
+                                                                  options.venv.c_str()))
+                               : PyRef();
+  if (!configured) {
+    std::string what = options.venv.empty() ? "cannot set up Python" : "cannot use virtualenv " + options.venv;
+    return what + ": " + TakeExceptionText();
   }
   // Imported now, while the host's signal handlers are restored right after:
   // importing `signal` later (asyncio does) can then change nothing.

@@ -51,7 +51,7 @@ export interface NativeAddon {
   start(options: NativeStartOptions, deliver: (batch: CompletionBatch) => void): void;
   loadScript(scriptPath: string): number;
   activate(loadId: number): void;
-  discard(loadId: number): void;
+  retire(loadId: number): void;
   runHooks(kind: 'startup' | 'shutdown', loadId: number): number;
   submit(
     id: number,

@@ -53,15 +53,19 @@ export class PythonRuntime {
     await this.dispatcher.control(() => this.native.runHooks('startup', script.loadId));
   }
 
-  async runShutdown(): Promise<void> {
-    await this.dispatcher.control(() => this.native.runHooks('shutdown', 0));
+  async runShutdown(script: LoadedScript): Promise<void> {
+    if (script.description.shutdown.length === 0) return;
+    await this.dispatcher.control(() => this.native.runHooks('shutdown', script.loadId));
   }
 
+  // New requests run on `script` from now on; running ones finish on theirs.
   activate(script: LoadedScript): void {
     this.native.activate(script.loadId);
   }
 
-  discard(script: LoadedScript): void {
-    this.native.discard(script.loadId);
+  // Forget a generation that is not serving (failed candidate, or replaced
+  // and done with its hooks).
+  retire(script: LoadedScript): void {
+    this.native.retire(script.loadId);
   }
 }

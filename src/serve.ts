@@ -1,20 +1,25 @@
 // `siphon -c siphon.yaml`: start Python, load the script, run its startup
-// hooks, open the listeners, and on SIGTERM/SIGINT drain and shut down.
+// hooks, open the listeners; reload on SIGHUP (and file changes); on
+// SIGTERM/SIGINT drain, run the shutdown hooks and exit.
 import type { SiphonConfig } from './config';
 import { ExitCode, SiphonExit } from './exit';
 import type { Logger } from './log';
+import { Metrics } from './metrics';
+import { ScriptReloader } from './reload';
 import { PythonRuntime } from './runtime';
 import { ControlFailure } from './server/dispatcher';
 import type { Listener } from './server/listener';
 import { NodeListener } from './server/node-listener';
+import type { OutcomeSink, RequestOutcome } from './server/outcome';
 import { routeTable, ServingState } from './server/serving';
-import { UwsListener } from './server/uws-listener';
+import { UWS_METHODS, UwsListener } from './server/uws-listener';
 import { loadUws } from './uws';
 
 export class Server {
   private readonly runtime: PythonRuntime;
   private readonly state: ServingState;
   private listeners: Listener[] = [];
+  private reloader: ScriptReloader | undefined;
   private stopping = false;
   // With no listeners nothing else keeps Node's loop alive.
   private idleKeeper: NodeJS.Timeout | undefined;
@@ -28,7 +33,7 @@ export class Server {
   }
 
   async run(): Promise<void> {
-    const { config, log, runtime } = this;
+    const { config, log, runtime, state } = this;
     let uws;
     try {
       uws = loadUws();
@@ -42,11 +47,11 @@ export class Server {
     } catch (err) {
       throw new SiphonExit(ExitCode.Runtime, `cannot start Python: ${(err as Error).message}`);
     }
+    this.setUpObservers();
     const script = await runtime.load(config.script.path).catch((err: unknown) => {
       throw scriptError(config.script.path, err);
     });
-    const { description } = script;
-    log.info('siphon', `loaded ${config.script.path}: ${description.routes.length} route(s)`);
+    log.info('siphon', `loaded ${config.script.path}: ${script.description.routes.length} route(s)`);
     try {
       await runtime.runStartup(script);
     } catch (err) {
@@ -54,13 +59,13 @@ export class Server {
       throw new SiphonExit(ExitCode.Runtime, `an @http.on_startup hook raised:\n${detail}`);
     }
     runtime.activate(script);
-    this.state.table = routeTable(description);
-    this.runtime.dispatcher.setShortestTimeout(Math.min(...config.servers.map((s) => s.requestTimeoutMs), 30000));
+    state.table = routeTable(script.description);
+    runtime.dispatcher.setShortestTimeout(Math.min(...config.servers.map((s) => s.requestTimeoutMs), 30000));
 
     for (const server of config.servers) {
       // uWS serves HTTP/1.1 fastest; HTTP/2 and required client certificates need Node's stacks.
       const listener: Listener =
-        server.http2 || server.tls?.clientCa ? new NodeListener(server, this.state) : new UwsListener(uws.uws, server, this.state);
+        server.http2 || server.tls?.clientCa ? new NodeListener(server, state) : new UwsListener(uws.uws, server, state);
       try {
         await listener.listen();
       } catch (err) {
@@ -69,22 +74,67 @@ export class Server {
       }
       this.listeners.push(listener);
       log.info('siphon.server', `listening on ${listener.url}`, { listen: server.listen, engine: listener.engine });
+      if (server.metricsPath) log.info('siphon.server', `metrics on ${listener.url}${server.metricsPath}`);
+    }
+    if (this.listeners.some((listener) => listener instanceof UwsListener)) {
+      for (const route of script.description.routes) {
+        const unreachable = route.methods.filter((method) => !UWS_METHODS.has(method));
+        if (unreachable.length > 0) {
+          log.warn('siphon.server', `${route.name} (${route.path}) registers ${unreachable.join(', ')}: uWebSockets.js listeners cannot receive these methods; only http2 listeners can`);
+        }
+      }
     }
     if (config.servers.length === 0) {
       log.warn('siphon.server', 'no servers configured: nothing is listening (clients and hooks still run)');
       this.idleKeeper = setInterval(() => undefined, 1 << 30);
     }
+    this.reloader = new ScriptReloader(script, config.script.path, runtime, state, log, state.metrics);
+    if (config.script.reload === 'auto') this.reloader.watch();
     log.info('siphon', 'ready');
+  }
+
+  // Metrics and the access log both want every request's outcome; with
+  // neither configured the hot path skips the reporting entirely.
+  private setUpObservers(): void {
+    const { config, runtime, state, log } = this;
+    const sinks: OutcomeSink[] = [];
+    if (config.servers.some((server) => server.metricsPath)) {
+      state.metrics = new Metrics(runtime.native, () => runtime.dispatcher.inflightCount);
+      sinks.push(state.metrics.observe);
+    }
+    if (config.log.access) {
+      state.wantsClient = true;
+      sinks.push((o: RequestOutcome) =>
+        log.info('siphon.access', `${o.method} ${o.path} ${o.status}`, {
+          method: o.method,
+          path: o.path,
+          status: o.status,
+          bytes: o.bytes,
+          duration_ms: Math.round(o.durationMs * 1000) / 1000,
+          client: o.client,
+          route: o.route,
+        }),
+      );
+    }
+    if (sinks.length === 0) return;
+    const observe: OutcomeSink = sinks.length === 1 ? sinks[0] : (outcome) => sinks.forEach((sink) => sink(outcome));
+    state.observe = observe;
+    runtime.dispatcher.observe = observe;
   }
 
   private installSignalHandlers(): void {
     process.on('SIGTERM', () => void this.shutdown('SIGTERM'));
     process.on('SIGINT', () => void this.shutdown('SIGINT'));
-    process.on('SIGHUP', () => this.log.info('siphon', 'SIGHUP received (reload is not enabled in this build)'));
+    process.on('SIGHUP', () => {
+      if (this.stopping) return;
+      if (this.reloader) this.reloader.request('SIGHUP');
+      else this.log.warn('siphon.reload', 'SIGHUP before startup finished: ignored');
+    });
   }
 
   private async shutdown(signal: string): Promise<void> {
-    const { log, runtime } = this;
+    const { log, runtime, state } = this;
+    state.metrics?.shutdowns.inc({ signal });
     if (this.stopping) {
       if (signal === 'SIGINT') {
         log.warn('siphon', 'second SIGINT: exiting now');
@@ -93,30 +143,39 @@ export class Server {
       return;
     }
     this.stopping = true;
-    this.state.draining = true;
+    state.draining = true;
+    state.metrics?.draining.set(1);
+    this.reloader?.stop();
     log.info('siphon', `${signal} received: closing listeners and draining`, { inflight: runtime.dispatcher.inflightCount });
     for (const listener of this.listeners) listener.close();
     clearInterval(this.idleKeeper);
     const grace = this.config.script.shutdownGraceMs;
     let forced = false;
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       runtime.dispatcher.whenIdle(),
-      new Promise<void>((resolve) =>
-        setTimeout(() => {
+      new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
           forced = true;
           resolve();
-        }, grace).unref(),
-      ),
+        }, grace);
+      }),
     ]);
+    clearTimeout(timer);
     if (forced) {
       const count = runtime.dispatcher.abandonAll(503, 'Service Unavailable: shutting down');
       log.error('siphon', `shutdown grace period (${grace} ms) exceeded: ${count} request(s) answered 503, exit forced`);
+    } else {
+      log.info('siphon', 'all in-flight requests answered');
     }
-    try {
-      await runtime.runShutdown();
-    } catch (err) {
-      log.error('siphon', `on_shutdown hooks failed: ${(err as Error).message}`);
+    if (this.reloader) {
+      try {
+        await runtime.runShutdown(this.reloader.serving);
+      } catch (err) {
+        log.error('siphon', `on_shutdown hooks failed: ${(err as Error).message}`);
+      }
     }
+    for (const listener of this.listeners) listener.closeConnections();
     await runtime.clients?.closeAll();
     runtime.native.stop();
     log.info('siphon', forced ? 'stopped (forced)' : 'stopped');
@@ -124,9 +183,7 @@ export class Server {
   }
 }
 
-function scriptError(scriptPath: string, err: unknown): SiphonExit {
+export function scriptError(scriptPath: string, err: unknown): SiphonExit {
   const detail = err instanceof ControlFailure ? err.message : String(err);
   return new SiphonExit(ExitCode.Usage, `cannot load script ${scriptPath}:\n${detail}`);
 }
-
-export { scriptError };

@@ -1,4 +1,5 @@
 """Interpreter set-up the addon runs once, before any script."""
+import logging
 import os
 import site
 import sys
@@ -22,3 +23,32 @@ def add_virtualenv(venv):
         site.addsitedir(path)
     added = [path for path in sys.path if path not in before]
     sys.path[:] = added + [path for path in sys.path if path not in added]
+
+
+class _HostLogHandler(logging.Handler):
+    """Sends `logging` records through siphon's logger (same format, level, stream)."""
+
+    def __init__(self, emit):
+        super().__init__()
+        self._emit = emit
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record):
+        try:
+            level = 40 if record.levelno >= logging.ERROR else 30 if record.levelno >= logging.WARNING \
+                else 20 if record.levelno >= logging.INFO else 10
+            self._emit(level, record.name, self.format(record))
+        except Exception:  # a logging failure must never break a handler
+            self.handleError(record)
+
+
+def configure(venv):
+    """Run once at start-up: the virtualenv, and `logging` routed to the host logger."""
+    from ._runtime import native
+
+    if venv:
+        add_virtualenv(venv)
+    root = logging.getLogger()
+    root.handlers[:] = [_HostLogHandler(native.log)]
+    host_level = native.log_level()
+    root.setLevel({10: logging.DEBUG, 20: logging.INFO, 30: logging.WARNING}.get(host_level, logging.ERROR))

@@ -31,6 +31,8 @@ export interface ServerConfig {
   maxHeaderBytes: number;
   trustedProxies: string[];
   http2: boolean;
+  healthPath?: string;
+  metricsPath?: string; // set on the one server that serves metrics
 }
 
 export interface ClientConfig {
@@ -151,6 +153,7 @@ function loadServer(yaml: YamlFile, index: number, server: ServerYaml, defaultHe
     maxHeaderBytes: server.max_header_bytes ?? defaultHeaderBytes,
     trustedProxies: server.trusted_proxies,
     http2: server.http2,
+    healthPath: server.health_path,
   };
 }
 
@@ -253,6 +256,17 @@ export function loadConfig(configPath: string): SiphonConfig {
       httpYaml.fail(['servers', server.index, 'listen'], `${server.listen} is already used by servers[${other}]`);
     }
     if (server.port !== 0) seen.set(server.listen, server.index);
+  }
+  if (http.metrics) {
+    const wanted = parseListen(http.metrics.listen);
+    const normal = typeof wanted === 'string' ? undefined : formatListen(wanted);
+    const host = config.servers.find((server) => server.listen === normal);
+    if (!host) {
+      const known = config.servers.map((server) => server.listen).join(', ') || 'none';
+      return httpYaml.fail(['metrics', 'listen'], `${http.metrics.listen} is not the listen address of any server (servers: ${known})`);
+    }
+    if (host.healthPath === http.metrics.path) httpYaml.fail(['metrics', 'path'], `${http.metrics.path} is also servers[${host.index}].health_path`);
+    host.metricsPath = http.metrics.path;
   }
   config.clients = Object.entries(http.clients).map(([name, client]) => loadClient(httpYaml, name, client));
   return config;

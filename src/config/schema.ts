@@ -48,6 +48,7 @@ const serverSchema = z.strictObject({
   max_header_bytes: z.number().int().min(1024).optional(),
   trusted_proxies: z.array(z.string()).default([]),
   http2: z.boolean().default(false),
+  health_path: z.string().startsWith('/').optional(),
 });
 
 const clientSchema = z.strictObject({
@@ -64,6 +65,12 @@ export const httpSchema = z.strictObject({
   servers: z.array(serverSchema).default([]),
   clients: z.record(z.string(), clientSchema).default({}),
   max_header_bytes: z.number().int().min(1024).default(16384),
+  metrics: z
+    .strictObject({
+      path: z.string().startsWith('/').default('/metrics'),
+      listen: z.string(),
+    })
+    .optional(),
 });
 
 export type SiphonYaml = z.output<typeof siphonSchema>;

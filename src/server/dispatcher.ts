@@ -4,6 +4,7 @@
 import type { Logger } from '../log';
 import { levelFromValue } from '../log';
 import { CompletionBatch, CompletionKind, NativeAddon } from '../native';
+import type { OutcomeSink } from './outcome';
 import type { PendingRequest } from './pending';
 
 const TEXT = ['content-type', 'text/plain; charset=utf-8'];
@@ -24,7 +25,9 @@ export class Dispatcher {
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepEveryMs = 250;
   private idleWaiters: Array<() => void> = [];
+  private finishWaiters: Array<{ ids: Set<number>; resolve: () => void }> = [];
   clients: ClientSink | undefined;
+  observe: OutcomeSink | undefined;
 
   constructor(
     private readonly native: NativeAddon,
@@ -63,8 +66,6 @@ export class Dispatcher {
     return true;
   }
 
-  // Aborted requests stay in flight until Python finishes: the worker is
-  // still busy, and draining must wait for it.
   deliver = (batch: CompletionBatch): void => {
     try {
       for (let i = 0; i < batch.length; i += 5) {
@@ -108,6 +109,18 @@ export class Dispatcher {
     });
   }
 
+  // The requests in flight now, for whenFinished().
+  snapshot(): number[] {
+    return [...this.inflight.keys()];
+  }
+
+  // Resolves once every request in `ids` has been answered (or dropped).
+  whenFinished(ids: readonly number[]): Promise<void> {
+    const remaining = new Set(ids.filter((id) => this.inflight.has(id)));
+    if (remaining.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.finishWaiters.push({ ids: remaining, resolve }));
+  }
+
   // Resolves once nothing is in flight (used by graceful shutdown).
   whenIdle(): Promise<void> {
     if (this.inflight.size === 0) return Promise.resolve();
@@ -118,9 +131,9 @@ export class Dispatcher {
   abandonAll(status: number, reason: string): number {
     let count = 0;
     for (const [id, pending] of this.inflight) {
-      this.inflight.delete(id);
+      this.remove(id);
       if (!pending.done) {
-        pending.send(status, TEXT, `${reason}\n`);
+        this.answer(pending, status, TEXT, `${reason}\n`);
         count++;
       }
     }
@@ -131,9 +144,33 @@ export class Dispatcher {
   private respond(id: number, status: number, headers: string[] | undefined, body: Buffer): void {
     const pending = this.inflight.get(id);
     if (!pending) return; // timed out: the 504 already went out
-    this.inflight.delete(id);
-    if (!pending.done) pending.send(status, headers, body);
+    this.remove(id);
+    if (!pending.done) this.answer(pending, status, headers, body);
     if (this.inflight.size === 0) this.afterRemoval();
+  }
+
+  private remove(id: number): void {
+    this.inflight.delete(id);
+    if (this.finishWaiters.length === 0) return;
+    this.finishWaiters = this.finishWaiters.filter((waiter) => {
+      waiter.ids.delete(id);
+      if (waiter.ids.size > 0) return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+
+  private answer(pending: PendingRequest, status: number, headers: readonly string[] | undefined, body: Buffer | string): void {
+    pending.send(status, headers, body);
+    this.observe?.({
+      route: pending.route.path,
+      method: pending.method,
+      path: pending.path,
+      status,
+      bytes: Buffer.byteLength(body),
+      durationMs: performance.now() - pending.started,
+      client: pending.client,
+    });
   }
 
   private settleControl(id: number, status: number, payload: string): void {
@@ -149,10 +186,10 @@ export class Dispatcher {
     const now = performance.now();
     for (const [id, pending] of this.inflight) {
       if (pending.deadline > now) continue;
-      this.inflight.delete(id);
+      this.remove(id);
       if (pending.done) continue;
-      this.log.warn('siphon.server', `handler ${pending.routeName} exceeded its timeout (${pending.method} ${pending.path}): answered 504`);
-      pending.send(504, TEXT, 'Gateway Timeout\n');
+      this.log.warn('siphon.server', `handler ${pending.route.name} exceeded its timeout (${pending.method} ${pending.path}): answered 504`);
+      this.answer(pending, 504, TEXT, 'Gateway Timeout\n');
     }
     this.afterRemoval();
   }

@@ -6,5 +6,8 @@ export interface Listener {
   readonly engine: string;
   readonly url: string;
   listen(): Promise<void>;
+  // Stop accepting new connections (the port closes at once).
   close(): void;
+  // Close what is left (idle keep-alive connections) before exit.
+  closeConnections(): void;
 }

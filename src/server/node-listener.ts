@@ -15,7 +15,10 @@ import type * as tls from 'node:tls';
 
 import type { ServerConfig } from '../config';
 import { admit, BodyCollector, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
+import { Endpoint, endpointsFor } from './endpoints';
+import { UNMATCHED } from './outcome';
 import type { PendingRequest } from './pending';
+import type { RouteInfo } from './routes';
 import type { ServingState } from './serving';
 import { isBodiless } from './status';
 import { TLS_CIPHERS } from './tls-policy';
@@ -62,15 +65,18 @@ class NodePending implements PendingRequest {
     private readonly res: Response,
     private readonly h2: boolean,
     private readonly head: boolean,
-    readonly routeName: string,
+    readonly route: RouteInfo,
     readonly method: string,
     readonly path: string,
+    readonly started: number,
     readonly deadline: number,
+    readonly client: string,
+    private readonly state: ServingState,
   ) {}
 
   send(status: number, headers: readonly string[] | undefined, body: Buffer | string): void {
     this.done = true;
-    write(this.res, this.h2, status, headers, body, this.head);
+    write(this.res, this.h2, status, headers, body, this.head, this.state.draining);
   }
 }
 
@@ -120,12 +126,14 @@ export class NodeListener {
   private readonly inner: Array<http.Server | http2.Http2Server | http2.Http2SecureServer | https.Server> = [];
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly proxies: TrustedProxies;
+  private readonly endpoints: Map<string, Endpoint>;
 
   constructor(
     readonly config: ServerConfig,
     private readonly state: ServingState,
   ) {
     this.proxies = new TrustedProxies(config.trustedProxies);
+    this.endpoints = endpointsFor(config, state);
   }
 
   get url(): string {
@@ -184,6 +192,8 @@ export class NodeListener {
     });
   }
 
+  // Stops accepting; idle HTTP/1.1 connections close and HTTP/2 sessions get
+  // GOAWAY, so in-flight requests finish and nothing new starts.
   close(): void {
     this.server?.close();
     for (const inner of this.inner) {
@@ -193,31 +203,51 @@ export class NodeListener {
     for (const inner of this.inner) (inner as http.Server).closeIdleConnections?.();
   }
 
+  closeConnections(): void {
+    for (const inner of this.inner) (inner as http.Server).closeAllConnections?.();
+    for (const session of this.sessions) session.destroy();
+  }
+
   private onRequest(req: Request, res: Response): void {
     const { config, state } = this;
     const h2 = isHttp2(req);
     const { head, forwardedFor } = readHead(req);
+    const started = performance.now();
+    const socket = req.socket;
+    const peerIp = stripMapped(socket.remoteAddress ?? '');
+    const client = this.proxies.clientFor(peerIp, forwardedFor) ?? formatClient(peerIp, socket.remotePort ?? 0);
+
+    const endpoint = this.endpoints.get(head.path);
+    if (endpoint && (head.method === 'GET' || head.method === 'HEAD')) {
+      Promise.resolve(endpoint()).then(
+        (answer) => write(res, h2, answer.status, answer.headers, answer.body, head.method === 'HEAD', state.draining),
+        (err: unknown) => write(res, h2, 500, PLAIN_TEXT, `${(err as Error).message}\n`, false),
+      );
+      return;
+    }
+    const refuse = (status: number, text: string, close: boolean, extra?: string[], route?: RouteInfo) => {
+      const body = `${text}\n`;
+      write(res, h2, status, extra ? [...PLAIN_TEXT, ...extra] : PLAIN_TEXT, body, head.method === 'HEAD', close || state.draining);
+      state.observe?.({ route: route?.path ?? UNMATCHED, method: head.method, path: head.path, status, bytes: body.length, durationMs: performance.now() - started, client });
+    };
     const verdict = admit(config, state.table, head);
     if (!verdict.ok) {
-      write(res, h2, verdict.status, verdict.headers ? [...PLAIN_TEXT, ...verdict.headers] : PLAIN_TEXT, `${verdict.text}\n`, false, verdict.close);
+      refuse(verdict.status, verdict.text, verdict.close, verdict.headers);
       if (verdict.close) req.resume();
       return;
     }
     const { match, route } = verdict;
-    const pending = new NodePending(res, h2, match.head, route.name, head.method, head.path, performance.now() + config.requestTimeoutMs);
+    const pending = new NodePending(res, h2, head.method === 'HEAD', route, head.method, head.path, started, started + config.requestTimeoutMs, client, state);
     res.once('close', () => {
       pending.done = true;
     });
-    const socket = req.socket;
-    const peerIp = socket.remoteAddress ?? '';
-    const client = this.proxies.clientFor(peerIp, forwardedFor) ?? formatClient(peerIp.startsWith('::ffff:') && net.isIPv4(peerIp.slice(7)) ? peerIp.slice(7) : peerIp, socket.remotePort ?? 0);
     // HTTP/2 requests need not declare a length, so the body is always read to its end.
     const body = new BodyCollector(verdict.declared, config.maxBodyBytes);
     req.on('data', (chunk: Buffer) => {
       if (pending.done) return;
       if (!body.push(chunk)) {
         pending.done = true;
-        write(res, h2, 413, PLAIN_TEXT, 'Payload Too Large\n', false, true);
+        refuse(413, 'Payload Too Large', true, undefined, route);
       }
     });
     req.on('end', () => {
@@ -226,13 +256,17 @@ export class NodeListener {
       const accepted = state.dispatcher.submit(pending, match.route, head.query, head.headers, payload.length > 0 ? payload : undefined, match.params, undefined, client);
       if (!accepted) {
         pending.done = true;
-        write(res, h2, RETRY_LATER.status, [...PLAIN_TEXT, ...RETRY_LATER.headers], `${RETRY_LATER.text}\n`, false);
+        refuse(RETRY_LATER.status, RETRY_LATER.text, false, RETRY_LATER.headers, route);
       }
     });
     req.on('error', () => {
       pending.done = true;
     });
   }
+}
+
+function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') && net.isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
 }
 
 // One cleartext port, two protocols: a connection that opens with the HTTP/2

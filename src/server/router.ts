@@ -4,7 +4,7 @@
 import type { RouteInfo } from './routes';
 
 export type RouteMatch =
-  | { kind: 'found'; route: number; params: string[] | undefined; head: boolean }
+  | { kind: 'found'; route: number; params: string[] | undefined }
   | { kind: 'method'; allow: string }
   | { kind: 'none' };
 
@@ -64,7 +64,7 @@ export class Router {
     const exact = this.exact.get(path);
     if (exact) {
       const route = exact.get(method);
-      if (route !== undefined) return { kind: 'found', route, params: undefined, head: false };
+      if (route !== undefined) return { kind: 'found', route, params: undefined };
     }
     const search: Search = { method, segments: path.slice(1).split('/'), params: [], found: undefined, allowed: undefined };
     visit(this.root, 0, search);
@@ -104,15 +104,12 @@ function visit(node: Node, depth: number, search: Search): boolean {
 }
 
 function accept(terminal: Terminal, search: Search): boolean {
+  // A GET route answers HEAD too (the engines drop the body of any HEAD answer).
   let route = terminal.get(search.method);
-  let head = false;
-  if (route === undefined && search.method === 'HEAD') {
-    route = terminal.get('GET');
-    head = route !== undefined;
-  }
+  if (route === undefined && search.method === 'HEAD') route = terminal.get('GET');
   if (route !== undefined) {
     const params = search.params.length > 0 ? search.params.slice() : undefined;
-    search.found = { kind: 'found', route, params, head };
+    search.found = { kind: 'found', route, params };
     return true;
   }
   search.allowed ??= new Set();

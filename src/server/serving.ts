@@ -1,8 +1,10 @@
 // What every listener consults per request: the route table currently
 // serving (swapped atomically on reload) and the shared dispatcher.
 import type { Logger } from '../log';
+import type { Metrics } from '../metrics';
 import type { NativeAddon } from '../native';
 import type { Dispatcher } from './dispatcher';
+import type { OutcomeSink } from './outcome';
 import { Router } from './router';
 import type { RouteInfo, ScriptDescription } from './routes';
 
@@ -17,7 +19,13 @@ export function routeTable(description: ScriptDescription): RouteTable {
 
 export class ServingState {
   table: RouteTable = routeTable({ routes: [], middleware: [], startup: [], shutdown: [] });
+  // Set on SIGTERM/SIGINT: health answers 503 and responses close their connection.
   draining = false;
+  metrics: Metrics | undefined;
+  // Told about every answered request when metrics or the access log want it.
+  observe: OutcomeSink | undefined;
+  // The access log needs the client address even on the uWS engine's fast path.
+  wantsClient = false;
 
   constructor(
     readonly native: NativeAddon,

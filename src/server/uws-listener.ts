@@ -8,16 +8,22 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import type { ServerConfig } from '../config';
 import { listenOn, Uws } from '../uws';
 import { admit, BodyCollector, FoundMatch, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
+import { Endpoint, endpointsFor } from './endpoints';
+import { UNMATCHED } from './outcome';
 import { peerCheck } from './peer-check';
 import type { PendingRequest } from './pending';
+import type { RouteInfo } from './routes';
 import type { ServingState } from './serving';
 import { isBodiless, statusLine } from './status';
 import { TLS_CIPHERS } from './tls-policy';
-import { TrustedProxies } from './trusted-proxies';
+import { formatClient, TrustedProxies } from './trusted-proxies';
 
 const METHODS: Record<string, string> = {
   get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE', head: 'HEAD', options: 'OPTIONS',
 };
+
+// The only methods uWebSockets.js parses; it closes the connection on others.
+export const UWS_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE']);
 
 // Scratch for the header walk: handlers run one at a time on the JS thread,
 // and a module-level callback avoids a closure per request.
@@ -33,25 +39,6 @@ function collectHeader(name: string, value: string): void {
     head.transferEncoding = true;
   } else if (name === 'x-forwarded-for' && forwardedFor === undefined) {
     forwardedFor = value;
-  }
-}
-
-class UwsPending implements PendingRequest {
-  done = false;
-
-  constructor(
-    readonly res: HttpResponse,
-    readonly head: boolean,
-    readonly routeName: string,
-    readonly method: string,
-    readonly path: string,
-    readonly deadline: number,
-  ) {}
-
-  send(status: number, headers: readonly string[] | undefined, body: Buffer | string): void {
-    const { res, head } = this;
-    this.done = true;
-    res.cork(() => writeResponse(res, status, headers, body, head));
   }
 }
 
@@ -81,16 +68,36 @@ export function writeResponse(
   }
 }
 
-function reject(res: HttpResponse, status: number, text: string, close: boolean, extra?: string[]): void {
-  const headers = extra ? [...PLAIN_TEXT, ...extra] : PLAIN_TEXT;
-  writeResponse(res, status, headers, `${text}\n`, false, close);
+class UwsPending implements PendingRequest {
+  done = false;
+
+  constructor(
+    readonly res: HttpResponse,
+    readonly head: boolean,
+    readonly route: RouteInfo,
+    readonly method: string,
+    readonly path: string,
+    readonly started: number,
+    readonly deadline: number,
+    readonly client: string | undefined,
+    private readonly state: ServingState,
+  ) {}
+
+  send(status: number, headers: readonly string[] | undefined, body: Buffer | string): void {
+    const { res, head } = this;
+    this.done = true;
+    // While draining, each answer closes its connection so clients reconnect elsewhere.
+    res.cork(() => writeResponse(res, status, headers, body, head, this.state.draining));
+  }
 }
 
 export class UwsListener {
   private listenSocket: us_listen_socket | undefined;
   app: TemplatedApp | undefined; // kept referenced for the listener's lifetime
   port = 0;
+  readonly engine = 'uWebSockets.js (http/1.1)';
   private readonly proxies: TrustedProxies;
+  private readonly endpoints: Map<string, Endpoint>;
 
   constructor(
     private readonly uws: Uws,
@@ -98,9 +105,8 @@ export class UwsListener {
     private readonly state: ServingState,
   ) {
     this.proxies = new TrustedProxies(config.trustedProxies);
+    this.endpoints = endpointsFor(config, state);
   }
-
-  readonly engine = 'uWebSockets.js (http/1.1)';
 
   get url(): string {
     const host = net.isIPv6(this.config.host) ? `[${this.config.host}]` : this.config.host;
@@ -127,9 +133,15 @@ export class UwsListener {
     });
   }
 
+  // Stops accepting: the port closes at once. Open connections live on.
   close(): void {
     if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
+  }
+
+  // Closes every connection left (idle keep-alives, once nothing is in flight).
+  closeConnections(): void {
+    (this.app as unknown as { close?: () => void } | undefined)?.close?.();
   }
 
   private onRequest(res: HttpResponse, req: HttpRequest): void {
@@ -149,16 +161,26 @@ export class UwsListener {
     };
     forwardedFor = undefined;
     req.forEach(collectHeader);
-
-    const verdict = admit(config, state.table, head);
-    if (!verdict.ok) return reject(res, verdict.status, verdict.text, verdict.close, verdict.headers);
-    const { match, route } = verdict;
     const request = head;
-    const pending = new UwsPending(res, match.head, route.name, request.method, path, performance.now() + config.requestTimeoutMs);
+    const started = performance.now();
+
+    const endpoint = this.endpoints.get(path);
+    if (endpoint && (request.method === 'GET' || request.method === 'HEAD')) {
+      this.answerEndpoint(res, request, endpoint);
+      return;
+    }
+    const verdict = admit(config, state.table, request);
+    if (!verdict.ok) {
+      this.reject(res, request, started, verdict.status, verdict.text, verdict.close || state.draining, verdict.headers);
+      return;
+    }
+    const { match, route } = verdict;
+    const client = this.clientFor(res, forwardedFor);
+    const reported = client ?? (state.wantsClient ? this.peerText(res) : undefined);
+    const pending = new UwsPending(res, request.method === 'HEAD', route, request.method, path, started, started + config.requestTimeoutMs, reported, state);
     res.onAborted(() => {
       pending.done = true;
     });
-    const client = this.clientFor(res, forwardedFor);
 
     if (!verdict.hasBody) {
       this.submit(pending, match, request, undefined, client);
@@ -170,7 +192,7 @@ export class UwsListener {
       // uWS neuters the chunk after this call; push() copies it.
       if (!body.push(new Uint8Array(chunk))) {
         pending.done = true;
-        res.cork(() => reject(res, 413, 'Payload Too Large', true));
+        res.cork(() => this.reject(res, request, started, 413, 'Payload Too Large', true, undefined, route));
         return;
       }
       if (isLast) this.submit(pending, match, request, body.finish(), client);
@@ -186,13 +208,60 @@ export class UwsListener {
     return peerCheck.clientFor(res, this.state.native);
   }
 
+  private peerText(res: HttpResponse): string {
+    return this.state.native.peerAddress(res) ?? formatClient(Buffer.from(res.getRemoteAddressAsText()).toString(), 0);
+  }
+
   private submit(pending: UwsPending, match: FoundMatch, request: RequestHead, body: Buffer | undefined, client: string | undefined): void {
     const { dispatcher } = this.state;
     const accepted = dispatcher.submit(pending, match.route, request.query, request.headers, body, match.params, client ? undefined : pending.res, client);
     if (!accepted) {
       pending.done = true;
-      pending.res.cork(() => reject(pending.res, RETRY_LATER.status, RETRY_LATER.text, false, RETRY_LATER.headers));
+      pending.res.cork(() =>
+        this.reject(pending.res, request, pending.started, RETRY_LATER.status, RETRY_LATER.text, false, RETRY_LATER.headers, pending.route),
+      );
     }
+  }
+
+  private reject(
+    res: HttpResponse,
+    request: RequestHead,
+    started: number,
+    status: number,
+    text: string,
+    close: boolean,
+    extra?: string[],
+    route?: RouteInfo,
+  ): void {
+    const body = `${text}\n`;
+    // Read before writing: uWS invalidates the response object once it has ended.
+    const client = this.state.wantsClient ? this.peerText(res) : undefined;
+    writeResponse(res, status, extra ? [...PLAIN_TEXT, ...extra] : PLAIN_TEXT, body, request.method === 'HEAD', close);
+    this.state.observe?.({
+      route: route?.path ?? UNMATCHED,
+      method: request.method,
+      path: request.path,
+      status,
+      bytes: body.length,
+      durationMs: performance.now() - started,
+      client,
+    });
+  }
+
+  // Health and metrics answers are not counted in the request metrics: probes would drown them.
+  private answerEndpoint(res: HttpResponse, request: RequestHead, endpoint: Endpoint): void {
+    const answer = endpoint();
+    const write = ({ status, headers, body }: { status: number; headers: string[]; body: string }) =>
+      writeResponse(res, status, headers, body, request.method === 'HEAD', this.state.draining);
+    if (!(answer instanceof Promise)) return write(answer);
+    let gone = false;
+    res.onAborted(() => {
+      gone = true;
+    });
+    answer.then(
+      (ready) => !gone && res.cork(() => write(ready)),
+      (err: unknown) => !gone && res.cork(() => write({ status: 500, headers: PLAIN_TEXT, body: `${(err as Error).message}\n` })),
+    );
   }
 }
 
