@@ -1,7 +1,7 @@
 // Starting and stopping the servers under test. Each runs as its own process
 // on its own loopback port; `pid` is the root of the tree that proc.mjs reads.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -112,8 +112,19 @@ export async function startSiphon({ processes } = {}) {
       return false;
     }
   };
-  const proc = await startProcess('siphon', process.execPath, ['bin/siphon', '-c', siphonYaml], { isReady });
-  return { ...proc, url: `http://127.0.0.1:${port}`, config: siphonYaml };
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  let proc;
+  try {
+    proc = await startProcess('siphon', process.execPath, ['bin/siphon', '-c', siphonYaml], { isReady });
+  } catch (err) {
+    removeDir();
+    throw err;
+  }
+  const stop = async () => {
+    await proc.stop();
+    removeDir();
+  };
+  return { ...proc, stop, url: `http://127.0.0.1:${port}` };
 }
 
 export async function startUws() {
