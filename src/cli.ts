@@ -5,6 +5,8 @@ import { ConfigError, loadConfig } from './config';
 import { ExitCode, SiphonExit } from './exit';
 import { logger } from './log';
 import { loadNative } from './native';
+// Imported eagerly: a supervised child must listen for the parent's sockets from its first tick.
+import { childPorts, CHILD_ENV, isSupervisedChild, Supervisor } from './supervisor';
 
 const USAGE = `usage: siphon -c siphon.yaml            serve
        siphon --check -c siphon.yaml    validate config, load the script, print routes
@@ -54,12 +56,22 @@ async function main(argv: string[]): Promise<void> {
 
   const config = loadConfig(values.config);
   logger.configure(config.log.level, config.log.format);
-  for (const warning of config.warnings) logger.warn('siphon.config', warning);
+  if (isSupervisedChild()) {
+    logger.setProcess(Number(process.env[CHILD_ENV]));
+    const ports = childPorts();
+    for (const server of config.servers) server.port = ports?.[server.index] ?? server.port;
+  } else {
+    for (const warning of config.warnings) logger.warn('siphon.config', warning);
+  }
 
   if (values.check) {
     const { check } = await import('./check');
     process.stdout.write(`${await check(config, logger)}\n`);
     process.exit(ExitCode.Ok);
+  }
+  if (config.script.processes > 1 && !isSupervisedChild()) {
+    await new Supervisor(config, values.config, logger).run();
+    return;
   }
   const { Server } = await import('./serve');
   await new Server(config, logger).run();

@@ -25,6 +25,7 @@ const PRETTY_LABELS: Record<LogLevel, string> = { debug: 'DEBUG', info: ' INFO',
 
 export class Logger {
   private threshold: number;
+  private processIndex: number | undefined;
 
   constructor(
     level: LogLevel = 'info',
@@ -39,6 +40,11 @@ export class Logger {
     this.format = format;
   }
 
+  // Set in supervised children (script.processes > 1) so lines say which process wrote them.
+  setProcess(index: number): void {
+    this.processIndex = index;
+  }
+
   get levelValue(): number {
     return this.threshold;
   }
@@ -50,11 +56,12 @@ export class Logger {
   log(level: LogLevel, target: string, message: string, fields?: LogFields): void {
     if (LEVEL_VALUES[level] < this.threshold) return;
     const time = new Date().toISOString();
+    const process = this.processIndex;
     if (this.format === 'json') {
-      this.sink.write(JSON.stringify({ time, level, target, message, ...fields }) + '\n');
+      this.sink.write(JSON.stringify({ time, level, target, message, ...(process === undefined ? {} : { process }), ...fields }) + '\n');
       return;
     }
-    let line = `${time} ${PRETTY_LABELS[level]} ${target}: ${message}`;
+    let line = `${time} ${PRETTY_LABELS[level]} ${process === undefined ? '' : `[p${process}] `}${target}: ${message}`;
     if (fields) {
       for (const [key, value] of Object.entries(fields)) {
         if (value !== undefined) line += ` ${key}=${value}`;

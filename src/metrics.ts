@@ -24,8 +24,10 @@ export class Metrics {
   readonly draining: client.Gauge;
   private inflightValue = 0;
 
-  constructor(native: NativeAddon, inflight: () => number) {
+  constructor(native: NativeAddon, inflight: () => number, processIndex?: number) {
     const registry = this.registry;
+    // With script.processes > 1 each process has its own numbers; say whose.
+    if (processIndex !== undefined) registry.setDefaultLabels({ process: String(processIndex) });
     client.collectDefaultMetrics({ register: registry });
     this.requests = new client.Counter({
       name: 'siphon_http_requests_total',

@@ -13,6 +13,7 @@ import { NodeListener } from './server/node-listener';
 import type { OutcomeSink, RequestOutcome } from './server/outcome';
 import { routeTable, ServingState } from './server/serving';
 import { UWS_METHODS, UwsListener } from './server/uws-listener';
+import { CHILD_ENV, tellParentReady } from './supervisor';
 import { loadUws } from './uws';
 
 export class Server {
@@ -90,7 +91,9 @@ export class Server {
     }
     this.reloader = new ScriptReloader(script, config.script.path, runtime, state, log, state.metrics);
     if (config.script.reload === 'auto') this.reloader.watch();
+    this.startStallWatchdog();
     log.info('siphon', 'ready');
+    tellParentReady();
   }
 
   // Metrics and the access log both want every request's outcome; with
@@ -99,7 +102,8 @@ export class Server {
     const { config, runtime, state, log } = this;
     const sinks: OutcomeSink[] = [];
     if (config.servers.some((server) => server.metricsPath)) {
-      state.metrics = new Metrics(runtime.native, () => runtime.dispatcher.inflightCount);
+      const index = process.env[CHILD_ENV];
+      state.metrics = new Metrics(runtime.native, () => runtime.dispatcher.inflightCount, index === undefined ? undefined : Number(index));
       sinks.push(state.metrics.observe);
     }
     if (config.log.access) {
@@ -120,6 +124,25 @@ export class Server {
     const observe: OutcomeSink = sinks.length === 1 ? sinks[0] : (outcome) => sinks.forEach((sink) => sink(outcome));
     state.observe = observe;
     runtime.dispatcher.observe = observe;
+  }
+
+  // handler_stall_abort_secs: work is pending and nothing has started or
+  // finished for that long -- a deadlock or a wedged loop. Abort, so the
+  // supervisor or the orchestrator restarts the process. Idle is not a stall.
+  private startStallWatchdog(): void {
+    const limit = this.config.script.stallAbortSecs;
+    if (limit <= 0) return;
+    const timer = setInterval(() => {
+      const stats = this.runtime.native.stats();
+      if (stats.queued + stats.inflight === 0 || stats.lastProgressAgeS < limit) return;
+      this.log.error(
+        'siphon',
+        `handler stall: ${stats.inflight} running and ${stats.queued} queued job(s), none started or finished for ` +
+          `${Math.floor(stats.lastProgressAgeS)} s (handler_stall_abort_secs: ${limit}); aborting so the process is restarted`,
+      );
+      process.abort();
+    }, Math.min(1000, limit * 250));
+    timer.unref();
   }
 
   private installSignalHandlers(): void {

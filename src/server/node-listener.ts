@@ -14,6 +14,7 @@ import * as net from 'node:net';
 import type * as tls from 'node:tls';
 
 import type { ServerConfig } from '../config';
+import { sharedHandle } from '../supervisor';
 import { admit, BodyCollector, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
 import { Endpoint, endpointsFor } from './endpoints';
 import { UNMATCHED } from './outcome';
@@ -180,15 +181,19 @@ export class NodeListener {
       });
     }
     this.server = server;
+    const shared = sharedHandle(config.index);
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         const why = err.code === 'EADDRINUSE' ? 'the address is already in use by another program' : err.message;
         reject(new Error(`cannot listen on ${config.listen}: ${why}`));
       });
-      server.listen({ host: config.host, port: config.port, exclusive: true }, () => {
+      const listening = () => {
         this.port = (server.address() as net.AddressInfo).port;
         resolve();
-      });
+      };
+      // A supervised child accepts on the socket its parent opened for all of them.
+      if (shared) void shared.then((handle) => server.listen(handle, listening));
+      else server.listen({ host: config.host, port: config.port, exclusive: true }, listening);
     });
   }
 

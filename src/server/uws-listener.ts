@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 
 import type { ServerConfig } from '../config';
+import { isSupervisedChild } from '../supervisor';
 import { listenOn, Uws } from '../uws';
 import { admit, BodyCollector, FoundMatch, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
 import { Endpoint, endpointsFor } from './endpoints';
@@ -121,7 +122,8 @@ export class UwsListener {
     app.any('/*', (res, req) => this.onRequest(res, req));
     this.app = app;
     return new Promise((resolve, reject) => {
-      listenOn(uws, app, config.host, config.port, false, (socket) => {
+      // Supervised children share the port on purpose (the parent checked it was free).
+      listenOn(uws, app, config.host, config.port, isSupervisedChild(), (socket) => {
         if (!socket) {
           explainBindFailure(config.host, config.port).then((why) => reject(new Error(`cannot listen on ${config.listen}: ${why}`)));
           return;
