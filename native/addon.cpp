@@ -10,6 +10,7 @@
 #include "control_thread.h"
 #include "dispatcher.h"
 #include "host_log.h"
+#include "js_strings.h"
 #include "native_module.h"
 #include "peer_address.h"
 #include "py_ref.h"
@@ -21,27 +22,6 @@ namespace {
 
 // The generation new requests run on. Only the JS thread reads or swaps it.
 std::shared_ptr<ScriptGeneration> g_current;
-
-void ReadString(napi_env env, napi_value value, std::string* out) {
-  size_t length = 0;
-  if (napi_get_value_string_utf8(env, value, nullptr, 0, &length) != napi_ok) {
-    out->clear();
-    return;
-  }
-  out->resize(length);
-  napi_get_value_string_utf8(env, value, out->data(), length + 1, &length);
-}
-
-void ReadStringArray(napi_env env, napi_value array, std::vector<std::string>* out) {
-  uint32_t length = 0;
-  if (napi_get_array_length(env, array, &length) != napi_ok) return;
-  out->resize(length);
-  for (uint32_t i = 0; i < length; i++) {
-    napi_value item;
-    napi_get_element(env, array, i, &item);
-    ReadString(env, item, &(*out)[i]);
-  }
-}
 
 int IntOption(const Napi::Object& options, const char* key, int fallback) {
   Napi::Value value = options.Get(key);
@@ -71,7 +51,9 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   pools.sync_pool_max = IntOption(options, "syncPoolMax", pools.sync_pool_max);
   pools.async_pool_size = IntOption(options, "asyncPoolSize", pools.async_pool_size);
   pools.queue_capacity = IntOption(options, "queueCapacity", pools.queue_capacity);
-  Workers().Start(pools);
+  uv_loop_s* loop = nullptr;
+  napi_get_uv_event_loop(env, &loop);
+  Workers().Start(pools, loop);
   Control().Start();
   return env.Undefined();
 }

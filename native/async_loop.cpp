@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "completion_bridge.h"
 #include "dispatcher.h"
 #include "handler_result.h"
 #include "host_log.h"
@@ -99,11 +100,11 @@ AsyncLoop::AsyncLoop(Dispatcher& dispatcher, int index) : dispatcher_(dispatcher
 
 AsyncLoop::~AsyncLoop() { Stop(); }
 
-void AsyncLoop::Push(std::unique_ptr<RequestRecord> record) {
+void AsyncLoop::PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records) {
   bool wake;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(record));
+    for (auto& record : records) queue_.push_back(std::move(record));
     wake = !wake_pending_;
     wake_pending_ = true;
   }
@@ -159,6 +160,8 @@ void AsyncLoop::Drain() {
     stopping = stopping_;
   }
   DrainDeferredDecrefs();
+  // Everything this drain answers (and logs) reaches JS in one hand-over.
+  CompletionBridge::BatchScope one_handover;
   if (!create_task_) {
     PyRef loop = PyRef::Steal(PyObject_CallNoArgs(g_get_running_loop));
     create_task_ = loop ? PyObject_GetAttrString(loop.get(), "create_task") : nullptr;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "py_ref.h"
 #include "records.h"
@@ -20,7 +21,7 @@ class AsyncLoop {
  public:
   AsyncLoop(Dispatcher& dispatcher, int index);
   ~AsyncLoop();
-  void Push(std::unique_ptr<RequestRecord> record);  // any thread, no GIL
+  void PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records);  // JS thread, no GIL
   void Stop();
 
   // Called by Python on the loop thread when the eventfd is readable.

@@ -1,10 +1,26 @@
 #include "completion_bridge.h"
 
+#include <cstring>
+
 namespace siphon {
+namespace {
+thread_local std::vector<Completion>* t_batch = nullptr;
+
+bool BodyIsText(Completion::Kind kind) {
+  return kind != Completion::Kind::kResponse && kind != Completion::Kind::kClientCall;
+}
+}  // namespace
 
 CompletionBridge& Bridge() {
   static CompletionBridge* bridge = new CompletionBridge();  // outlives static destructors on exit
   return *bridge;
+}
+
+CompletionBridge::BatchScope::BatchScope() : previous_(t_batch) { t_batch = &collected_; }
+
+CompletionBridge::BatchScope::~BatchScope() {
+  t_batch = previous_;
+  if (!collected_.empty()) Bridge().PushAll(collected_);
 }
 
 void CompletionBridge::Start(Napi::Env env, Napi::Function deliver) {
@@ -36,8 +52,23 @@ void CompletionBridge::Unref(Napi::Env env) {
 }
 
 void CompletionBridge::Push(Completion&& completion) {
+  if (t_batch) {
+    t_batch->push_back(std::move(completion));
+    return;
+  }
+  std::vector<Completion> one;
+  one.push_back(std::move(completion));
+  PushAll(one);
+}
+
+void CompletionBridge::PushAll(std::vector<Completion>& completions) {
   std::lock_guard<std::mutex> lock(mutex_);
-  pending_.push_back(std::move(completion));
+  if (pending_.empty()) {
+    pending_.swap(completions);
+  } else {
+    for (Completion& c : completions) pending_.push_back(std::move(c));
+  }
+  completions.clear();
   if (wake_scheduled_ || !started_) return;
   wake_scheduled_ = true;
   // NonBlockingCall only fails once the function is released (shutdown);
@@ -54,27 +85,45 @@ void CompletionBridge::Drain(Napi::Env env, Napi::Function deliver) {
   }
   if (batch.empty() || env == nullptr) return;
   Napi::HandleScope scope(env);
-  Napi::Array out = Napi::Array::New(env, batch.size() * 5);
-  uint32_t i = 0;
-  for (Completion& c : batch) {
-    out.Set(i++, Napi::Number::New(env, static_cast<int>(c.kind)));
-    out.Set(i++, Napi::Number::New(env, c.id));
-    out.Set(i++, Napi::Number::New(env, c.status));
-    if (c.headers.empty()) {
-      out.Set(i++, env.Undefined());
-    } else {
-      Napi::Array headers = Napi::Array::New(env, c.headers.size());
-      for (uint32_t h = 0; h < c.headers.size(); h++) headers.Set(h, Napi::String::New(env, c.headers[h]));
-      out.Set(i++, headers);
-    }
-    if (c.kind == Completion::Kind::kResponse || c.kind == Completion::Kind::kClientCall) {
-      out.Set(i++, Napi::Buffer<char>::Copy(env, c.body.data(), c.body.size()));
-    } else {
-      out.Set(i++, Napi::String::New(env, c.body));
+
+  size_t body_bytes = 0;
+  size_t string_count = 0;
+  for (const Completion& c : batch) {
+    string_count += c.headers.size() + (BodyIsText(c.kind) ? 1 : 0);
+    if (!BodyIsText(c.kind)) body_bytes += c.body.size();
+  }
+  Napi::Int32Array meta = Napi::Int32Array::New(env, batch.size() * 6);
+  Napi::Buffer<char> bodies = Napi::Buffer<char>::New(env, body_bytes);
+  napi_value strings = nullptr;
+  if (string_count > 0) napi_create_array_with_length(env, string_count, &strings);
+
+  int32_t* m = meta.Data();
+  char* out = bodies.Data();
+  size_t offset = 0;
+  uint32_t s = 0;
+  auto add_string = [&](const std::string& text) {
+    napi_value value;
+    napi_create_string_utf8(env, text.data(), text.size(), &value);
+    napi_set_element(env, strings, s++, value);
+  };
+  for (const Completion& c : batch) {
+    const bool text = BodyIsText(c.kind);
+    *m++ = static_cast<int32_t>(c.kind);
+    *m++ = static_cast<int32_t>(c.id);
+    *m++ = c.status;
+    *m++ = static_cast<int32_t>(c.headers.size());
+    *m++ = text ? -1 : static_cast<int32_t>(offset);
+    *m++ = text ? 0 : static_cast<int32_t>(c.body.size());
+    for (const std::string& h : c.headers) add_string(h);
+    if (text) {
+      add_string(c.body);
+    } else if (!c.body.empty()) {
+      std::memcpy(out + offset, c.body.data(), c.body.size());
+      offset += c.body.size();
     }
   }
   try {
-    deliver.Call({out});
+    deliver.Call({meta, bodies, strings ? Napi::Value(env, strings) : env.Undefined()});
   } catch (const Napi::Error& error) {
     // The JS side catches its own errors; anything left is a bug to surface
     // as an uncaught exception rather than a crash inside N-API.

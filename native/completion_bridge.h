@@ -1,6 +1,8 @@
-// Carries completions from worker threads back to the JS thread in batches:
-// workers append under a mutex and wake the JS thread only when the batch was
-// empty, so under load one wake-up (and one JS call) delivers many responses.
+// Carries completions from worker threads back to the JS thread in batches.
+// A worker running several requests in one go (an asyncio loop's drain)
+// collects its completions and hands them over under one lock; the JS thread
+// is woken only when the shared batch was empty. JS then receives the whole
+// batch in one call, as a few flat arrays rather than an object per response.
 #pragma once
 #include <napi.h>
 
@@ -13,19 +15,37 @@ namespace siphon {
 
 class CompletionBridge {
  public:
-  // `deliver` is called on the JS thread with one array per batch:
-  // [kind, id, status, headers|undefined, body, kind, id, ...].
+  // `deliver(meta, bodies, strings)` is called on the JS thread per batch:
+  //   meta: Int32Array, 6 per completion: kind, id, status, string count,
+  //         body offset, body length (offset -1: the body is the last string);
+  //   bodies: one Buffer holding every binary body back to back;
+  //   strings: headers (and text bodies) in completion order, or undefined.
   void Start(Napi::Env env, Napi::Function deliver);
   void Stop();
 
-  // Any thread. Never blocks on the JS thread.
+  // Any thread. Never blocks on the JS thread. Inside a BatchScope on this
+  // thread the completion waits for the scope's end.
   void Push(Completion&& completion);
 
   // Keeps the Node event loop alive while Python work is outstanding.
   void Ref(Napi::Env env);
   void Unref(Napi::Env env);
 
+  // Collects the calling thread's completions until the scope ends.
+  class BatchScope {
+   public:
+    BatchScope();
+    ~BatchScope();
+    BatchScope(const BatchScope&) = delete;
+    BatchScope& operator=(const BatchScope&) = delete;
+
+   private:
+    std::vector<Completion> collected_;
+    std::vector<Completion>* previous_;
+  };
+
  private:
+  void PushAll(std::vector<Completion>& completions);
   void Drain(Napi::Env env, Napi::Function deliver);
 
   std::mutex mutex_;

@@ -1,5 +1,7 @@
 #include "dispatcher.h"
 
+#include <uv.h>
+
 #include <chrono>
 
 #include "async_loop.h"
@@ -23,14 +25,20 @@ Dispatcher& Workers() {
 Dispatcher::Dispatcher() = default;
 Dispatcher::~Dispatcher() = default;
 
-void Dispatcher::Start(const PoolSettings& settings) {
+void Dispatcher::Start(const PoolSettings& settings, uv_loop_t* loop) {
   settings_ = settings;
+  flush_handle_ = new uv_prepare_t;
+  flush_handle_->data = this;
+  uv_prepare_init(loop, flush_handle_);
+  uv_prepare_start(flush_handle_, [](uv_prepare_t* handle) { static_cast<Dispatcher*>(handle->data)->Flush(); });
+  uv_unref(reinterpret_cast<uv_handle_t*>(flush_handle_));  // must not keep Node alive by itself
   last_progress_ns_.store(NowNs());
   sync_ = std::make_unique<SyncPool>(*this, settings.sync_pool_size, settings.sync_pool_max);
   for (int i = 0; i < settings.async_pool_size; i++) loops_.push_back(std::make_unique<AsyncLoop>(*this, i));
 }
 
 void Dispatcher::Stop() {
+  Flush();
   // Threads are told to stop but the pool objects stay: a thread still inside
   // a handler will touch them when it returns.
   if (sync_) sync_->Stop();
@@ -43,14 +51,27 @@ bool Dispatcher::Submit(std::unique_ptr<RequestRecord> record) {
     return false;
   }
   queued_.fetch_add(1, std::memory_order_relaxed);
-  const bool is_async = record->script->routes[record->route].is_async;
-  if (is_async && !loops_.empty()) {
-    AsyncLoop& loop = *loops_[next_loop_++ % loops_.size()];
-    loop.Push(std::move(record));
-  } else {
-    sync_->Push(std::move(record));
-  }
+  staged_.push_back(std::move(record));
   return true;
+}
+
+void Dispatcher::Flush() {
+  if (staged_.empty()) return;
+  std::vector<std::unique_ptr<RequestRecord>> sync_batch;
+  std::vector<std::vector<std::unique_ptr<RequestRecord>>> loop_batches(loops_.size());
+  for (auto& record : staged_) {
+    const bool is_async = record->script->routes[record->route].is_async;
+    if (is_async && !loops_.empty()) {
+      loop_batches[next_loop_++ % loops_.size()].push_back(std::move(record));
+    } else {
+      sync_batch.push_back(std::move(record));
+    }
+  }
+  staged_.clear();
+  if (!sync_batch.empty()) sync_->PushBatch(sync_batch);
+  for (size_t i = 0; i < loops_.size(); i++) {
+    if (!loop_batches[i].empty()) loops_[i]->PushBatch(loop_batches[i]);
+  }
 }
 
 void Dispatcher::Progress() { last_progress_ns_.store(NowNs(), std::memory_order_relaxed); }

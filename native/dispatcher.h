@@ -10,6 +10,9 @@
 
 #include "records.h"
 
+struct uv_loop_s;
+struct uv_prepare_s;
+
 namespace siphon {
 
 class SyncPool;
@@ -37,11 +40,15 @@ class Dispatcher {
  public:
   Dispatcher();
   ~Dispatcher();
-  void Start(const PoolSettings& settings);  // JS thread, GIL not held
-  void Stop();                               // JS thread; joins idle workers
+  void Start(const PoolSettings& settings, uv_loop_s* loop);  // JS thread, GIL not held
+  void Stop();                                                // JS thread
 
   // JS thread. False (record dropped) when the queue is full: answer 503.
+  // Accepted records are staged and handed to the workers together just
+  // before the JS event loop next waits for I/O: one lock and at most one
+  // wake-up per worker for everything that arrived in one loop turn.
   bool Submit(std::unique_ptr<RequestRecord> record);
+  void Flush();
 
   DispatchStats Stats() const;
 
@@ -53,6 +60,8 @@ class Dispatcher {
   void Progress();
 
   PoolSettings settings_;
+  std::vector<std::unique_ptr<RequestRecord>> staged_;  // JS thread only
+  uv_prepare_s* flush_handle_ = nullptr;
   std::unique_ptr<SyncPool> sync_;
   std::vector<std::unique_ptr<AsyncLoop>> loops_;
   uint32_t next_loop_ = 0;

@@ -13,7 +13,10 @@ namespace siphon {
 
 SyncPool::SyncPool(Dispatcher& dispatcher, int core, int max) : dispatcher_(dispatcher), max_(max) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (int i = 0; i < core; i++) SpawnLocked();
+  for (int i = 0; i < core; i++) {
+    SpawnLocked();
+    spawning_++;
+  }
 }
 
 SyncPool::~SyncPool() { Stop(); }
@@ -27,13 +30,20 @@ void SyncPool::SpawnLocked() {
   }
 }
 
-void SyncPool::Push(std::unique_ptr<RequestRecord> record) {
+void SyncPool::PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records) {
   std::lock_guard<std::mutex> lock(mutex_);
-  queue_.push_back(std::move(record));
+  for (auto& record : records) queue_.push_back(std::move(record));
   // Grow only while jobs outnumber idle threads: blocking handlers occupy
   // every thread, and the next job would otherwise wait behind them.
-  if (static_cast<int>(queue_.size()) > idle_ && static_cast<int>(workers_.size()) < max_) SpawnLocked();
-  wake_.notify_one();
+  while (static_cast<int>(queue_.size()) > idle_ + spawning_ && static_cast<int>(workers_.size()) < max_) {
+    SpawnLocked();
+    spawning_++;
+  }
+  if (records.size() == 1) {
+    wake_.notify_one();
+  } else {
+    wake_.notify_all();
+  }
 }
 
 int SyncPool::threads() const {
@@ -58,10 +68,15 @@ void SyncPool::WorkerMain() {
   BlockAsyncSignalsInThisThread();
   PyGILState_STATE registered = PyGILState_Ensure();
   PyThreadState* state = PyEval_SaveThread();
+  bool started = false;
   for (;;) {
     std::unique_ptr<RequestRecord> record;
     {
       std::unique_lock<std::mutex> lock(mutex_);
+      if (!started) {
+        started = true;
+        if (spawning_ > 0) spawning_--;
+      }
       idle_++;
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       idle_--;

@@ -19,7 +19,7 @@ class SyncPool {
  public:
   SyncPool(Dispatcher& dispatcher, int core, int max);
   ~SyncPool();
-  void Push(std::unique_ptr<RequestRecord> record);  // JS thread
+  void PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records);  // JS thread
   void Stop();
   int threads() const;
 
@@ -34,6 +34,7 @@ class SyncPool {
   std::deque<std::unique_ptr<RequestRecord>> queue_;
   std::vector<std::thread> workers_;
   int idle_ = 0;
+  int spawning_ = 0;  // threads started but not yet waiting: about to be idle
   bool stopping_ = false;
 };
 

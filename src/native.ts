@@ -13,8 +13,11 @@ export const enum CompletionKind {
   ClientClose = 5,
 }
 
-// A batch of completions, flattened: [kind, id, status, headers, body] * n.
-export type CompletionBatch = Array<number | string[] | undefined | Buffer | string>;
+// A batch of completions (native/completion_bridge.h): `meta` holds six
+// ints per completion -- kind, id, status, string count, body offset, body
+// length (offset -1: the body is text, the last of its strings); `bodies`
+// every binary body back to back; `strings` headers and text bodies in order.
+export type DeliverFn = (meta: Int32Array, bodies: Buffer, strings: string[] | undefined) => void;
 
 export interface NativeStartOptions {
   packageDir: string;
@@ -48,7 +51,7 @@ export interface NativeDescription {
 }
 
 export interface NativeAddon {
-  start(options: NativeStartOptions, deliver: (batch: CompletionBatch) => void): void;
+  start(options: NativeStartOptions, deliver: DeliverFn): void;
   loadScript(scriptPath: string): number;
   activate(loadId: number): void;
   retire(loadId: number): void;

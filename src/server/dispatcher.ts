@@ -3,11 +3,12 @@
 // loads, hooks). Owns request_timeout_ms (504) for every listener.
 import type { Logger } from '../log';
 import { levelFromValue } from '../log';
-import { CompletionBatch, CompletionKind, NativeAddon } from '../native';
+import { CompletionKind, DeliverFn, NativeAddon } from '../native';
 import type { OutcomeSink } from './outcome';
 import type { PendingRequest } from './pending';
 
 const TEXT = ['content-type', 'text/plain; charset=utf-8'];
+const EMPTY: Buffer = Buffer.alloc(0);
 
 export class ControlFailure extends Error {}
 
@@ -66,29 +67,36 @@ export class Dispatcher {
     return true;
   }
 
-  deliver = (batch: CompletionBatch): void => {
+  deliver: DeliverFn = (meta, bodies, strings) => {
     try {
-      for (let i = 0; i < batch.length; i += 5) {
-        const kind = batch[i] as CompletionKind;
-        const id = batch[i + 1] as number;
-        const status = batch[i + 2] as number;
-        const headers = batch[i + 3] as string[] | undefined;
-        const body = batch[i + 4];
+      let s = 0;
+      for (let i = 0; i < meta.length; i += 6) {
+        const kind = meta[i] as CompletionKind;
+        const id = meta[i + 1];
+        const status = meta[i + 2];
+        const count = meta[i + 3];
+        const offset = meta[i + 4];
+        const headers = count > 0 && strings ? strings.slice(s, s + count) : undefined;
+        s += count;
+        let text = '';
+        let body: Buffer = EMPTY;
+        if (offset < 0) text = strings ? strings[s++] : '';
+        else if (meta[i + 5] > 0) body = bodies.subarray(offset, offset + meta[i + 5]);
         switch (kind) {
           case CompletionKind.Response:
-            this.respond(id, status, headers, body as Buffer);
+            this.respond(id, status, headers, body);
             break;
           case CompletionKind.Log:
-            this.log.log(levelFromValue(status), headers?.[0] ?? 'script', body as string);
+            this.log.log(levelFromValue(status), headers?.[0] ?? 'script', text);
             break;
           case CompletionKind.Control:
-            this.settleControl(id, status, body as string);
+            this.settleControl(id, status, text);
             break;
           case CompletionKind.ClientCall:
-            this.clients?.call(id, status, headers ?? [], body as Buffer);
+            this.clients?.call(id, status, headers ?? [], body);
             break;
           case CompletionKind.ClientDefine:
-            this.clients?.define(id, body as string);
+            this.clients?.define(id, text);
             break;
           case CompletionKind.ClientClose:
             this.clients?.close(id);
