@@ -4,6 +4,7 @@
 
 #include "completion_bridge.h"
 #include "host_log.h"
+#include "py_response.h"
 #include "script_generation.h"
 
 namespace siphon {
@@ -17,19 +18,6 @@ PyObject* g_str_method = nullptr;
 PyObject* g_str_path = nullptr;
 
 const char kHandlerTarget[] = "siphon.handler";
-
-bool IsTokenChar(unsigned char c) {
-  // RFC 9110 §5.6.2 tchar
-  if (c >= '0' && c <= '9') return true;
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool EqualsIgnoreCase(const std::string& a, const char* b) {
   size_t n = std::char_traits<char>::length(b);

@@ -5,6 +5,7 @@
 #include "client_calls.h"
 #include "host_log.h"
 #include "py_request.h"
+#include "py_response.h"
 #include "python_runtime.h"
 
 namespace siphon {
@@ -186,7 +187,7 @@ PyObject* PyInitNativeModule() {
 #ifdef Py_GIL_DISABLED
   PyUnstable_Module_SetGIL(module, Py_MOD_GIL_NOT_USED);
 #endif
-  if (!RegisterRequestType(module)) {
+  if (!RegisterRequestType(module) || !RegisterResponseType(module)) {
     Py_DECREF(module);
     return nullptr;
   }

@@ -169,8 +169,8 @@ export class Server {
     state.draining = true;
     state.metrics?.draining.set(1);
     this.reloader?.stop();
-    log.info('siphon', `${signal} received: closing listeners and draining`, { inflight: runtime.dispatcher.inflightCount });
     for (const listener of this.listeners) listener.close();
+    log.info('siphon', `${signal} received: listeners closed, draining`, { inflight: runtime.dispatcher.inflightCount });
     clearInterval(this.idleKeeper);
     const grace = this.config.script.shutdownGraceMs;
     let forced = false;

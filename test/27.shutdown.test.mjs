@@ -59,7 +59,7 @@ describe('graceful shutdown', () => {
       await new Promise((resolve) => setTimeout(resolve, 600)); // load is flowing
       const signalledAt = Date.now();
       siphon.child.kill(signal);
-      await siphon.waitForLog(/received: closing listeners and draining/);
+      await siphon.waitForLog(/received: listeners closed, draining/);
       assert.equal(await canConnect(siphon.url), false, 'the port is closed while draining');
       const { code } = await siphon.exited;
       const results = await load.stop();
@@ -99,7 +99,7 @@ describe('graceful shutdown', () => {
     const stuck = request(`${siphon.url}/forever`, { timeoutMs: 10000 }).catch((err) => err);
     await new Promise((resolve) => setTimeout(resolve, 200));
     siphon.child.kill('SIGINT');
-    await siphon.waitForLog(/received: closing listeners and draining/);
+    await siphon.waitForLog(/received: listeners closed, draining/);
     const started = Date.now();
     siphon.child.kill('SIGINT');
     const { code } = await siphon.exited;
@@ -119,7 +119,7 @@ describe('graceful shutdown', () => {
     const stuck = request(`${siphon.url}/forever`, { timeoutMs: 10000 }).catch((err) => err);
     await new Promise((resolve) => setTimeout(resolve, 100));
     siphon.child.kill('SIGTERM');
-    await siphon.waitForLog(/received: closing listeners and draining/);
+    await siphon.waitForLog(/received: listeners closed, draining/);
     // The port is closed; a kept-alive connection still reaches the health path.
     const draining = await request(`${siphon.url}/healthz`, { agent });
     assert.equal(draining.status, 503);

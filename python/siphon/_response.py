@@ -5,6 +5,8 @@ construction rules cannot drift between them.
 """
 import re
 
+from ._runtime import native
+
 __all__ = ["Response", "HTTPStatusError"]
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -44,7 +46,7 @@ def _check_headers(headers):
     return headers
 
 
-class Response:
+class PureResponse:
     """What a handler returns: Response(status=200, headers=None, body=None)."""
 
     __slots__ = ("status", "headers", "body")
@@ -76,3 +78,11 @@ class Response:
 
     def __repr__(self):
         return f"<Response {self.status} {len(self.body)} bytes>"
+
+
+PureResponse.__name__ = PureResponse.__qualname__ = "Response"
+PureResponse.__module__ = "siphon.http"
+
+# Inside siphon the native type (native/py_response.cpp) does exactly this
+# with no Python frame per request; elsewhere the class above does.
+Response = native.Response if native is not None else PureResponse

@@ -69,6 +69,14 @@ export function writeResponse(
   }
 }
 
+// What the next res.cork() call writes: set just before it, read inside it.
+// cork runs its callback synchronously, so one module-level function serves
+// every response instead of a new closure each time.
+let corked: { res: HttpResponse; status: number; headers: readonly string[] | undefined; body: Buffer | string; head: boolean; close: boolean };
+function writeCorked(): void {
+  writeResponse(corked.res, corked.status, corked.headers, corked.body, corked.head, corked.close);
+}
+
 class UwsPending implements PendingRequest {
   done = false;
 
@@ -85,10 +93,10 @@ class UwsPending implements PendingRequest {
   ) {}
 
   send(status: number, headers: readonly string[] | undefined, body: Buffer | string): void {
-    const { res, head } = this;
     this.done = true;
     // While draining, each answer closes its connection so clients reconnect elsewhere.
-    res.cork(() => writeResponse(res, status, headers, body, head, this.state.draining));
+    corked = { res: this.res, status, headers, body, head: this.head, close: this.state.draining };
+    this.res.cork(writeCorked);
   }
 }
 

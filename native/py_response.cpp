@@ -1,0 +1,213 @@
+#include "py_response.h"
+
+#include <structmember.h>
+
+namespace siphon {
+namespace {
+
+struct ResponseObject {
+  PyObject_HEAD
+  PyObject* status;
+  PyObject* headers;
+  PyObject* body;
+};
+
+PyObject* g_status_error = nullptr;  // siphon._response.HTTPStatusError
+
+const char* TypeName(PyObject* object) { return Py_TYPE(object)->tp_name; }
+
+// Mirrors _response._check_headers: a copied dict[str, str] with token names
+// and no CR, LF or NUL in values; the same exceptions and messages.
+PyObject* CheckedHeaders(PyObject* headers) {
+  if (!PyDict_Check(headers)) {
+    PyErr_Format(PyExc_TypeError, "headers must be a dict[str, str], not %s", TypeName(headers));
+    return nullptr;
+  }
+  PyObject *name, *value;
+  Py_ssize_t pos = 0;
+  while (PyDict_Next(headers, &pos, &name, &value)) {
+    if (!PyUnicode_Check(name) || !PyUnicode_Check(value)) {
+      PyErr_Format(PyExc_TypeError, "headers keys and values must be str, got %s: %s", TypeName(name),
+                   TypeName(value));
+      return nullptr;
+    }
+  }
+  pos = 0;
+  while (PyDict_Next(headers, &pos, &name, &value)) {
+    Py_ssize_t size = 0;
+    const char* text = PyUnicode_AsUTF8AndSize(name, &size);
+    if (!text) return nullptr;
+    bool valid = size > 0;
+    for (Py_ssize_t i = 0; valid && i < size; i++) valid = IsTokenChar(static_cast<unsigned char>(text[i]));
+    if (!valid) {
+      PyErr_Format(PyExc_ValueError, "invalid header name %R", name);
+      return nullptr;
+    }
+    text = PyUnicode_AsUTF8AndSize(value, &size);
+    if (!text) return nullptr;
+    for (Py_ssize_t i = 0; i < size; i++) {
+      if (text[i] == '\r' || text[i] == '\n' || text[i] == '\0') {
+        PyErr_Format(PyExc_ValueError, "header %R has CR, LF or NUL in its value", name);
+        return nullptr;
+      }
+    }
+  }
+  return PyDict_Copy(headers);
+}
+
+int ResponseInit(ResponseObject* self, PyObject* args, PyObject* kwargs) {
+  static const char* keywords[] = {"status", "headers", "body", nullptr};
+  PyObject* status = nullptr;
+  PyObject* headers = Py_None;
+  PyObject* body = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOO:Response", const_cast<char**>(keywords), &status, &headers,
+                                   &body)) {
+    return -1;
+  }
+  PyRef code;
+  if (!status) {
+    code = PyRef::Steal(PyLong_FromLong(200));
+  } else if (PyLong_CheckExact(status)) {
+    code = PyRef::Borrow(status);
+  } else if (PyLong_Check(status) && !PyBool_Check(status)) {
+    code = PyRef::Steal(PyNumber_Long(status));
+  } else {
+    PyErr_Format(PyExc_TypeError, "status must be int, not %s", TypeName(status));
+    return -1;
+  }
+  if (!code) return -1;
+  int overflow = 0;
+  long value = PyLong_AsLongAndOverflow(code.get(), &overflow);
+  if (overflow || value < 100 || value > 599) {
+    if (PyErr_Occurred()) return -1;
+    PyErr_Format(PyExc_ValueError, "status %S is outside 100-599", code.get());
+    return -1;
+  }
+  PyRef bytes;
+  if (body == Py_None) {
+    bytes = PyRef::Steal(PyBytes_FromStringAndSize("", 0));
+  } else if (PyUnicode_Check(body)) {
+    bytes = PyRef::Steal(PyUnicode_AsUTF8String(body));
+  } else if (PyBytes_CheckExact(body)) {
+    bytes = PyRef::Borrow(body);
+  } else if (PyBytes_Check(body)) {
+    bytes = PyRef::Steal(PyBytes_FromObject(body));
+  } else {
+    PyErr_Format(PyExc_TypeError, "body must be bytes, str or None, not %s", TypeName(body));
+    return -1;
+  }
+  if (!bytes) return -1;
+  PyRef checked = headers == Py_None ? PyRef::Steal(PyDict_New()) : PyRef::Steal(CheckedHeaders(headers));
+  if (!checked) return -1;
+  Py_XSETREF(self->status, code.release());
+  Py_XSETREF(self->headers, checked.release());
+  Py_XSETREF(self->body, bytes.release());
+  return 0;
+}
+
+PyObject* RaiseForStatus(ResponseObject* self, PyObject*) {
+  if (!self->status) {
+    PyErr_SetString(PyExc_AttributeError, "status");
+    return nullptr;
+  }
+  PyRef limit = PyRef::Steal(PyLong_FromLong(400));
+  int failed = limit ? PyObject_RichCompareBool(self->status, limit.get(), Py_GE) : -1;
+  if (failed < 0) return nullptr;
+  if (failed) {
+    if (!g_status_error) {
+      PyRef module = PyRef::Steal(PyImport_ImportModule("siphon._response"));
+      g_status_error = module ? PyObject_GetAttrString(module.get(), "HTTPStatusError") : nullptr;
+      if (!g_status_error) return nullptr;
+    }
+    PyRef error = PyRef::Steal(PyObject_CallOneArg(g_status_error, reinterpret_cast<PyObject*>(self)));
+    if (error) PyErr_SetObject(g_status_error, error.get());
+    return nullptr;
+  }
+  return Py_NewRef(reinterpret_cast<PyObject*>(self));
+}
+
+PyObject* ResponseRepr(ResponseObject* self) {
+  Py_ssize_t length = self->body ? PyObject_Length(self->body) : 0;
+  if (length < 0) {
+    PyErr_Clear();
+    length = 0;
+  }
+  return PyUnicode_FromFormat("<Response %S %zd bytes>", self->status ? self->status : Py_None, length);
+}
+
+int ResponseTraverse(ResponseObject* self, visitproc visit, void* arg) {
+  Py_VISIT(self->headers);
+  Py_VISIT(Py_TYPE(self));
+  return 0;
+}
+
+int ResponseClear(ResponseObject* self) {
+  Py_CLEAR(self->status);
+  Py_CLEAR(self->headers);
+  Py_CLEAR(self->body);
+  return 0;
+}
+
+void ResponseDealloc(ResponseObject* self) {
+  PyObject_GC_UnTrack(self);
+  ResponseClear(self);
+  PyTypeObject* type = Py_TYPE(self);
+  type->tp_free(reinterpret_cast<PyObject*>(self));
+  Py_DECREF(type);
+}
+
+PyMemberDef kMembers[] = {
+    {"status", T_OBJECT_EX, offsetof(ResponseObject, status), 0, "HTTP status code"},
+    {"headers", T_OBJECT_EX, offsetof(ResponseObject, headers), 0, "response headers, dict[str, str]"},
+    {"body", T_OBJECT_EX, offsetof(ResponseObject, body), 0, "response body, bytes"},
+    {nullptr, 0, 0, 0, nullptr},
+};
+
+PyMethodDef kMethods[] = {
+    {"raise_for_status", reinterpret_cast<PyCFunction>(RaiseForStatus), METH_NOARGS,
+     "Raise HTTPStatusError if the status is 4xx or 5xx; return self otherwise."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyType_Slot kSlots[] = {
+    {Py_tp_new, reinterpret_cast<void*>(PyType_GenericNew)},
+    {Py_tp_init, reinterpret_cast<void*>(ResponseInit)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(ResponseDealloc)},
+    {Py_tp_traverse, reinterpret_cast<void*>(ResponseTraverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(ResponseClear)},
+    {Py_tp_repr, reinterpret_cast<void*>(ResponseRepr)},
+    {Py_tp_members, kMembers},
+    {Py_tp_methods, kMethods},
+    {Py_tp_doc, const_cast<char*>("What a handler returns: Response(status=200, headers=None, body=None).")},
+    {0, nullptr},
+};
+
+PyType_Spec kSpec = {
+    "siphon.http.Response",
+    sizeof(ResponseObject),
+    0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE,  // scripts may subclass it
+    kSlots,
+};
+
+}  // namespace
+
+bool IsTokenChar(unsigned char c) {
+  if (c >= '0' && c <= '9') return true;
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool RegisterResponseType(PyObject* module) {
+  PyObject* type = PyType_FromSpec(&kSpec);
+  if (!type) return false;
+  return PyModule_AddObject(module, "Response", type) == 0;
+}
+
+}  // namespace siphon

@@ -1,0 +1,16 @@
+// http.Response inside the runtime: a native type with the same constructor,
+// checks, error messages and members as the pure-Python class in
+// python/siphon/_response.py (which serves plain interpreters), so building
+// one -- once per request -- costs a C call instead of a Python frame.
+#pragma once
+#include "py_ref.h"
+
+namespace siphon {
+
+// Adds the type to `module` as "Response". GIL held.
+bool RegisterResponseType(PyObject* module);
+
+// RFC 9110 §5.6.2 token characters (header names).
+bool IsTokenChar(unsigned char c);
+
+}  // namespace siphon
