@@ -15,6 +15,7 @@
 #include "peer_address.h"
 #include "py_ref.h"
 #include "python_runtime.h"
+#include "record_pool.h"
 #include "script_generation.h"
 
 namespace siphon {
@@ -116,7 +117,7 @@ Napi::Value RunHooks(const Napi::CallbackInfo& info) {
 // submit(id, route, method, path, query, headers, body, params, res, client) -> bool
 Napi::Value Submit(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
-  auto record = std::make_unique<RequestRecord>();
+  auto record = AcquireRecord();
   record->script = g_current;
   napi_get_value_uint32(env, info[0], &record->id);
   napi_get_value_uint32(env, info[1], &record->route);

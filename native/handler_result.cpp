@@ -73,7 +73,10 @@ void FailRequest(uint32_t id, const RouteHandler& route, PyObject* request, cons
 // Fills `out` from a Response; returns an error description instead when the
 // object breaks the rules (it may have been mutated after construction).
 std::string ConvertResponse(PyObject* response, Completion* out) {
-  PyRef status = PyRef::Steal(PyObject_GetAttr(response, g_str_status));
+  PyObject *fast_status, *fast_headers, *fast_body;
+  const bool native = NativeResponseFields(response, &fast_status, &fast_headers, &fast_body) && fast_status &&
+                      fast_headers && fast_body;
+  PyRef status = native ? PyRef::Borrow(fast_status) : PyRef::Steal(PyObject_GetAttr(response, g_str_status));
   if (!status) return "returned a Response whose status could not be read: " + TakeExceptionText();
   int overflow = 0;
   long code = PyLong_Check(status.get()) && !PyBool_Check(status.get())
@@ -84,7 +87,7 @@ std::string ConvertResponse(PyObject* response, Completion* out) {
   if (code < 200) return "returned an informational status " + std::to_string(code) + " as its final response";
   out->status = static_cast<int>(code);
 
-  PyRef headers = PyRef::Steal(PyObject_GetAttr(response, g_str_headers));
+  PyRef headers = native ? PyRef::Borrow(fast_headers) : PyRef::Steal(PyObject_GetAttr(response, g_str_headers));
   if (!headers) return "returned a Response whose headers could not be read: " + TakeExceptionText();
   if (headers.get() != Py_None) {
     if (!PyDict_Check(headers.get())) return "returned a Response whose headers are not a dict";
@@ -112,7 +115,7 @@ std::string ConvertResponse(PyObject* response, Completion* out) {
     }
   }
 
-  PyRef body = PyRef::Steal(PyObject_GetAttr(response, g_str_body));
+  PyRef body = native ? PyRef::Borrow(fast_body) : PyRef::Steal(PyObject_GetAttr(response, g_str_body));
   if (!body) return "returned a Response whose body could not be read: " + TakeExceptionText();
   if (PyBytes_Check(body.get())) {
     out->body.assign(PyBytes_AS_STRING(body.get()), static_cast<size_t>(PyBytes_GET_SIZE(body.get())));

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "percent_decode.h"
+#include "record_pool.h"
 #include "script_generation.h"
 
 namespace siphon {
@@ -214,7 +215,7 @@ int RequestClear(RequestObject* self) {
 void RequestDealloc(RequestObject* self) {
   PyObject_GC_UnTrack(self);
   RequestClear(self);
-  delete self->record;
+  RecycleRecord(self->record);
   self->record = nullptr;
   PyTypeObject* type = Py_TYPE(self);
   type->tp_free(reinterpret_cast<PyObject*>(self));

@@ -13,6 +13,7 @@ struct ResponseObject {
 };
 
 PyObject* g_status_error = nullptr;  // siphon._response.HTTPStatusError
+PyTypeObject* g_response_type = nullptr;
 
 const char* TypeName(PyObject* object) { return Py_TYPE(object)->tp_name; }
 
@@ -55,15 +56,8 @@ PyObject* CheckedHeaders(PyObject* headers) {
   return PyDict_Copy(headers);
 }
 
-int ResponseInit(ResponseObject* self, PyObject* args, PyObject* kwargs) {
-  static const char* keywords[] = {"status", "headers", "body", nullptr};
-  PyObject* status = nullptr;
-  PyObject* headers = Py_None;
-  PyObject* body = Py_None;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOO:Response", const_cast<char**>(keywords), &status, &headers,
-                                   &body)) {
-    return -1;
-  }
+// The constructor's checks, shared by tp_init and the vectorcall fast path.
+int Fill(ResponseObject* self, PyObject* status, PyObject* headers, PyObject* body) {
   PyRef code;
   if (!status) {
     code = PyRef::Steal(PyLong_FromLong(200));
@@ -103,6 +97,73 @@ int ResponseInit(ResponseObject* self, PyObject* args, PyObject* kwargs) {
   Py_XSETREF(self->headers, checked.release());
   Py_XSETREF(self->body, bytes.release());
   return 0;
+}
+
+int ResponseInit(ResponseObject* self, PyObject* args, PyObject* kwargs) {
+  static const char* keywords[] = {"status", "headers", "body", nullptr};
+  PyObject* status = nullptr;
+  PyObject* headers = Py_None;
+  PyObject* body = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOO:Response", const_cast<char**>(keywords), &status, &headers,
+                                   &body)) {
+    return -1;
+  }
+  return Fill(self, status, headers, body);
+}
+
+// Response(...) without building an args tuple and kwargs dict: handlers
+// create one per request. Subclasses take the ordinary path, so their own
+// __init__ runs.
+PyObject* ResponseVectorcall(PyObject* type, PyObject* const* args, size_t nargsf, PyObject* kwnames) {
+  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  if (type != reinterpret_cast<PyObject*>(g_response_type)) {
+    // A subclass that inherited this slot: construct it the ordinary way
+    // (type.__call__ runs __new__ and the subclass's __init__).
+    PyRef tuple = PyRef::Steal(PyTuple_New(nargs));
+    if (!tuple) return nullptr;
+    for (Py_ssize_t i = 0; i < nargs; i++) PyTuple_SET_ITEM(tuple.get(), i, Py_NewRef(args[i]));
+    PyRef kwargs;
+    if (kwnames && PyTuple_GET_SIZE(kwnames) > 0) {
+      kwargs = PyRef::Steal(PyDict_New());
+      if (!kwargs) return nullptr;
+      for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(kwnames); k++) {
+        if (PyDict_SetItem(kwargs.get(), PyTuple_GET_ITEM(kwnames, k), args[nargs + k]) < 0) return nullptr;
+      }
+    }
+    return PyType_Type.tp_call(type, tuple.get(), kwargs.get());
+  }
+  PyObject* slots[3] = {nullptr, Py_None, Py_None};  // status, headers, body
+  static const char* names[3] = {"status", "headers", "body"};
+  if (nargs > 3) {
+    PyErr_Format(PyExc_TypeError, "Response() takes at most 3 arguments (%zd given)", nargs);
+    return nullptr;
+  }
+  for (Py_ssize_t i = 0; i < nargs; i++) slots[i] = args[i];
+  Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  for (Py_ssize_t k = 0; k < nkw; k++) {
+    PyObject* key = PyTuple_GET_ITEM(kwnames, k);
+    int index = -1;
+    for (int n = 0; n < 3 && index < 0; n++) {
+      if (PyUnicode_CompareWithASCIIString(key, names[n]) == 0) index = n;
+    }
+    if (index < 0) {
+      PyErr_Format(PyExc_TypeError, "'%U' is an invalid keyword argument for Response()", key);
+      return nullptr;
+    }
+    if (index < nargs) {
+      PyErr_Format(PyExc_TypeError, "argument for Response() given by name ('%s') and position (%d)", names[index],
+                   index + 1);
+      return nullptr;
+    }
+    slots[index] = args[nargs + k];
+  }
+  PyObject* self = g_response_type->tp_alloc(g_response_type, 0);
+  if (!self) return nullptr;
+  if (Fill(reinterpret_cast<ResponseObject*>(self), slots[0], slots[1], slots[2]) < 0) {
+    Py_DECREF(self);
+    return nullptr;
+  }
+  return self;
 }
 
 PyObject* RaiseForStatus(ResponseObject* self, PyObject*) {
@@ -207,7 +268,19 @@ bool IsTokenChar(unsigned char c) {
 bool RegisterResponseType(PyObject* module) {
   PyObject* type = PyType_FromSpec(&kSpec);
   if (!type) return false;
+  g_response_type = reinterpret_cast<PyTypeObject*>(type);
+  g_response_type->tp_vectorcall = ResponseVectorcall;
+  Py_INCREF(type);  // the module reference below steals one; g_response_type keeps the other
   return PyModule_AddObject(module, "Response", type) == 0;
+}
+
+bool NativeResponseFields(PyObject* object, PyObject** status, PyObject** headers, PyObject** body) {
+  if (!g_response_type || !PyObject_TypeCheck(object, g_response_type)) return false;
+  auto* self = reinterpret_cast<ResponseObject*>(object);
+  *status = self->status;
+  *headers = self->headers;
+  *body = self->body;
+  return true;
 }
 
 }  // namespace siphon

@@ -13,4 +13,8 @@ bool RegisterResponseType(PyObject* module);
 // RFC 9110 §5.6.2 token characters (header names).
 bool IsTokenChar(unsigned char c);
 
+// The fields of a native Response (or subclass), borrowed; false if `object`
+// is not one. Lets the return path skip three attribute lookups.
+bool NativeResponseFields(PyObject* object, PyObject** status, PyObject** headers, PyObject** body);
+
 }  // namespace siphon

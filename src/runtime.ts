@@ -3,6 +3,7 @@
 import type { SiphonConfig } from './config';
 import type { Logger } from './log';
 import { OutboundClients } from './client/outbound';
+import { cpuCount } from './config';
 import { loadNative, NativeAddon, PYTHON_PACKAGE_DIR } from './native';
 import { Dispatcher } from './server/dispatcher';
 import type { ScriptDescription } from './server/routes';
@@ -10,6 +11,13 @@ import type { ScriptDescription } from './server/routes';
 export interface LoadedScript {
   loadId: number;
   description: ScriptDescription;
+}
+
+// One asyncio loop per core where threads really run Python in parallel.
+// With a GIL, loops only take turns holding it, and two already cost more CPU
+// per request and a worse p99 than one (docs/performance.md).
+export function defaultAsyncLoops(freeThreaded: boolean): number {
+  return freeThreaded ? cpuCount() : 1;
 }
 
 export class PythonRuntime {
@@ -32,7 +40,7 @@ export class PythonRuntime {
         logLevel: this.log.levelValue,
         syncPoolSize: config.script.syncPoolSize,
         syncPoolMax: config.script.syncPoolMax,
-        asyncPoolSize: config.script.asyncPoolSize,
+        asyncPoolSize: config.script.asyncPoolSize ?? defaultAsyncLoops(this.native.describe().freeThreaded),
         queueCapacity: config.script.queueCapacity,
         uwsBinary,
         clientConfig: this.clients.describe(),

@@ -51,7 +51,7 @@ export interface ScriptConfig {
   reload: 'auto' | 'sighup';
   syncPoolSize: number;
   syncPoolMax: number;
-  asyncPoolSize: number;
+  asyncPoolSize: number | undefined; // undefined: decided by the interpreter build (runtime.ts)
   queueCapacity: number;
   stallAbortSecs: number;
   processes: number;
@@ -222,7 +222,7 @@ export function loadConfig(configPath: string): SiphonConfig {
       reload: parsed.script.reload,
       syncPoolSize,
       syncPoolMax,
-      asyncPoolSize: parsed.script.async_pool_size ?? cpus,
+      asyncPoolSize: parsed.script.async_pool_size,
       queueCapacity: parsed.script.executor_queue_capacity,
       stallAbortSecs: parsed.script.handler_stall_abort_secs,
       processes: parsed.script.processes === 'auto' ? cpus : parsed.script.processes,

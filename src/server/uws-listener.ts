@@ -51,7 +51,8 @@ export function writeResponse(
   head: boolean,
   close = false,
 ): void {
-  res.writeStatus(statusLine(status));
+  // uWS writes "200 OK" itself when no status was set: one native call fewer.
+  if (status !== 200) res.writeStatus(statusLine(status));
   if (headers) {
     for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i], headers[i + 1]);
   }
