@@ -115,6 +115,7 @@ Napi::Value RunHooks(const Napi::CallbackInfo& info) {
 }
 
 // submit(id, route, method, path, query, headers, body, params, res, client) -> bool
+// body: a Buffer, an ArrayBuffer (uWS's chunk, copied before it is neutered), or undefined.
 Napi::Value Submit(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   auto record = AcquireRecord();
@@ -128,9 +129,13 @@ Napi::Value Submit(const Napi::CallbackInfo& info) {
   ReadString(env, info[3], &record->path);
   ReadString(env, info[4], &record->query);
   ReadStringArray(env, info[5], &record->headers);
-  if (info[6].IsBuffer()) {
-    auto body = info[6].As<Napi::Buffer<char>>();
-    record->body.assign(body.Data(), body.Length());
+  if (info[6].IsTypedArray()) {
+    auto body = info[6].As<Napi::Uint8Array>();
+    record->body.assign(reinterpret_cast<const char*>(body.Data()), body.ByteLength());
+  } else if (info[6].IsArrayBuffer()) {
+    // uWS's own chunk, straight from onData: copied once, here.
+    auto body = info[6].As<Napi::ArrayBuffer>();
+    record->body.assign(static_cast<const char*>(body.Data()), body.ByteLength());
   }
   if (info[7].IsArray()) ReadStringArray(env, info[7], &record->params);
   if (info[8].IsObject()) ReadUwsPeer(env, info[8], &record->peer);

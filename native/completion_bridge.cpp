@@ -1,5 +1,6 @@
 #include "completion_bridge.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace siphon {
@@ -92,8 +93,16 @@ void CompletionBridge::Drain(Napi::Env env, Napi::Function deliver) {
     string_count += c.headers.size() + (BodyIsText(c.kind) ? 1 : 0);
     if (!BodyIsText(c.kind)) body_bytes += c.body.size();
   }
-  Napi::Int32Array meta = Napi::Int32Array::New(env, batch.size() * 6);
-  Napi::Buffer<char> bodies = Napi::Buffer<char>::New(env, body_bytes);
+  if (meta_.IsEmpty() || meta_capacity_ < batch.size() * 6) {
+    meta_capacity_ = std::max<size_t>(batch.size() * 6, 2 * meta_capacity_ + 6 * 64);
+    meta_ = Napi::Persistent(Napi::Int32Array::New(env, meta_capacity_));
+  }
+  if (bodies_.IsEmpty() || bodies_capacity_ < body_bytes) {
+    bodies_capacity_ = std::max<size_t>(body_bytes, 2 * bodies_capacity_ + 64 * 1024);
+    bodies_ = Napi::Persistent(Napi::Buffer<char>::New(env, bodies_capacity_));
+  }
+  Napi::Int32Array meta = meta_.Value();
+  Napi::Buffer<char> bodies = bodies_.Value();
   napi_value strings = nullptr;
   if (string_count > 0) napi_create_array_with_length(env, string_count, &strings);
 
@@ -123,7 +132,8 @@ void CompletionBridge::Drain(Napi::Env env, Napi::Function deliver) {
     }
   }
   try {
-    deliver.Call({meta, bodies, strings ? Napi::Value(env, strings) : env.Undefined()});
+    deliver.Call({Napi::Number::New(env, static_cast<double>(batch.size())), meta, bodies,
+                  strings ? Napi::Value(env, strings) : env.Undefined()});
   } catch (const Napi::Error& error) {
     // The JS side catches its own errors; anything left is a bug to surface
     // as an uncaught exception rather than a crash inside N-API.

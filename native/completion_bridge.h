@@ -15,11 +15,15 @@ namespace siphon {
 
 class CompletionBridge {
  public:
-  // `deliver(meta, bodies, strings)` is called on the JS thread per batch:
+  // `deliver(count, meta, bodies, strings)` is called on the JS thread per batch:
+  //   count: completions in this batch;
   //   meta: Int32Array, 6 per completion: kind, id, status, string count,
   //         body offset, body length (offset -1: the body is the last string);
-  //   bodies: one Buffer holding every binary body back to back;
+  //   bodies: a Buffer holding every binary body back to back;
   //   strings: headers (and text bodies) in completion order, or undefined.
+  // `meta` and `bodies` are the same two objects every time (grown when a
+  // batch needs more): allocating them per batch made V8 collect garbage
+  // constantly under load. So JS must copy what it keeps beyond the call.
   void Start(Napi::Env env, Napi::Function deliver);
   void Stop();
 
@@ -53,6 +57,11 @@ class CompletionBridge {
   bool wake_scheduled_ = false;
   bool started_ = false;
   Napi::ThreadSafeFunction tsfn_;
+  // JS thread only: the reused arrays handed to deliver.
+  Napi::Reference<Napi::Int32Array> meta_;
+  Napi::Reference<Napi::Buffer<char>> bodies_;
+  size_t meta_capacity_ = 0;
+  size_t bodies_capacity_ = 0;
 };
 
 CompletionBridge& Bridge();

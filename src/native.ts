@@ -13,11 +13,12 @@ export const enum CompletionKind {
   ClientClose = 5,
 }
 
-// A batch of completions (native/completion_bridge.h): `meta` holds six
-// ints per completion -- kind, id, status, string count, body offset, body
+// A batch of `count` completions (native/completion_bridge.h): `meta` holds
+// six ints per completion -- kind, id, status, string count, body offset, body
 // length (offset -1: the body is text, the last of its strings); `bodies`
 // every binary body back to back; `strings` headers and text bodies in order.
-export type DeliverFn = (meta: Int32Array, bodies: Buffer, strings: string[] | undefined) => void;
+// `meta` and `bodies` are reused for the next batch: copy what outlives the call.
+export type DeliverFn = (count: number, meta: Int32Array, bodies: Buffer, strings: string[] | undefined) => void;
 
 export interface NativeStartOptions {
   packageDir: string;
@@ -63,7 +64,7 @@ export interface NativeAddon {
     path: string,
     query: string,
     headers: string[],
-    body: Buffer | undefined,
+    body: Buffer | ArrayBuffer | undefined,
     params: string[] | undefined,
     res: HttpResponse | undefined,
     client: string | undefined,

@@ -50,7 +50,7 @@ export class Dispatcher {
     route: number,
     query: string,
     headers: string[],
-    body: Buffer | undefined,
+    body: Buffer | ArrayBuffer | undefined,
     params: string[] | undefined,
     socket: Parameters<NativeAddon['submit']>[8],
     client: string | undefined,
@@ -67,10 +67,10 @@ export class Dispatcher {
     return true;
   }
 
-  deliver: DeliverFn = (meta, bodies, strings) => {
+  deliver: DeliverFn = (count, meta, bodies, strings) => {
     try {
       let s = 0;
-      for (let i = 0; i < meta.length; i += 6) {
+      for (let i = 0; i < count * 6; i += 6) {
         const kind = meta[i] as CompletionKind;
         const id = meta[i + 1];
         const status = meta[i + 2];
@@ -93,7 +93,8 @@ export class Dispatcher {
             this.settleControl(id, status, text);
             break;
           case CompletionKind.ClientCall:
-            this.clients?.call(id, status, headers ?? [], body);
+            // undici sends the body after this call returns: it needs its own copy.
+            this.clients?.call(id, status, headers ?? [], Buffer.from(body));
             break;
           case CompletionKind.ClientDefine:
             this.clients?.define(id, text);

@@ -77,7 +77,9 @@ class NodePending implements PendingRequest {
 
   send(status: number, headers: readonly string[] | undefined, body: Buffer | string): void {
     this.done = true;
-    write(this.res, this.h2, status, headers, body, this.head, this.state.draining);
+    // Node's streams may queue the buffer by reference; the batch memory is reused.
+    const owned = typeof body === 'string' ? body : Buffer.from(body);
+    write(this.res, this.h2, status, headers, owned, this.head, this.state.draining);
   }
 }
 

@@ -11,5 +11,7 @@ export interface PendingRequest {
   readonly started: number; // performance.now() ms
   readonly deadline: number; // performance.now() ms
   readonly client: string | undefined; // only when someone asked (access log)
+  // `body` may be a view into memory reused after this call returns: an
+  // engine that writes it later must copy it first.
   send(status: number, headers: readonly string[] | undefined, body: Buffer | string): void;
 }

@@ -197,15 +197,19 @@ export class UwsListener {
       this.submit(pending, match, request, undefined, client);
       return;
     }
-    const body = new BodyCollector(verdict.declared, config.maxBodyBytes);
+    let body: BodyCollector | undefined;
     res.onData((chunk, isLast) => {
       if (pending.done) return;
-      // uWS neuters the chunk after this call; push() copies it.
-      if (!body.push(new Uint8Array(chunk))) {
-        pending.done = true;
-        res.cork(() => this.reject(res, request, started, 413, 'Payload Too Large', true, undefined, route));
+      if (isLast && body === undefined) {
+        // The whole body in one chunk (the usual case): the addon copies it
+        // before uWS neuters it, with no JS buffer in between.
+        if (chunk.byteLength > config.maxBodyBytes) this.tooLarge(pending, request, route);
+        else this.submit(pending, match, request, chunk, client);
         return;
       }
+      body ??= new BodyCollector(verdict.declared, config.maxBodyBytes);
+      // uWS neuters the chunk after this call; push() copies it.
+      if (!body.push(new Uint8Array(chunk))) return this.tooLarge(pending, request, route);
       if (isLast) this.submit(pending, match, request, body.finish(), client);
     });
   }
@@ -223,7 +227,12 @@ export class UwsListener {
     return this.state.native.peerAddress(res) ?? formatClient(Buffer.from(res.getRemoteAddressAsText()).toString(), 0);
   }
 
-  private submit(pending: UwsPending, match: FoundMatch, request: RequestHead, body: Buffer | undefined, client: string | undefined): void {
+  private tooLarge(pending: UwsPending, request: RequestHead, route: RouteInfo): void {
+    pending.done = true;
+    pending.res.cork(() => this.reject(pending.res, request, pending.started, 413, 'Payload Too Large', true, undefined, route));
+  }
+
+  private submit(pending: UwsPending, match: FoundMatch, request: RequestHead, body: Buffer | ArrayBuffer | undefined, client: string | undefined): void {
     const { dispatcher } = this.state;
     const accepted = dispatcher.submit(pending, match.route, request.query, request.headers, body, match.params, client ? undefined : pending.res, client);
     if (!accepted) {
