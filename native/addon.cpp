@@ -116,31 +116,50 @@ Napi::Value RunHooks(const Napi::CallbackInfo& info) {
 
 // submit(id, route, method, path, query, headers, body, params, res, client) -> bool
 // body: a Buffer, an ArrayBuffer (uWS's chunk, copied before it is neutered), or undefined.
-Napi::Value Submit(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
+// The hot path, as a raw N-API callback: Napi::CallbackInfo heap-allocates
+// its argument array beyond six arguments, and this runs once per request.
+napi_value Submit(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value args[10];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  napi_valuetype types[10];
+  for (size_t i = 0; i < 10; i++) {
+    if (i >= argc || napi_typeof(env, args[i], &types[i]) != napi_ok) types[i] = napi_undefined;
+  }
   auto record = AcquireRecord();
   record->script = g_current;
-  napi_get_value_uint32(env, info[0], &record->id);
-  napi_get_value_uint32(env, info[1], &record->route);
+  napi_get_value_uint32(env, args[0], &record->id);
+  napi_get_value_uint32(env, args[1], &record->route);
   if (!record->script || record->route >= record->script->routes.size()) {
-    throw Napi::Error::New(env, "submit: route index out of range");
+    napi_throw_error(env, nullptr, "submit: route index out of range");
+    return nullptr;
   }
-  ReadString(env, info[2], &record->method);
-  ReadString(env, info[3], &record->path);
-  ReadString(env, info[4], &record->query);
-  ReadStringArray(env, info[5], &record->headers);
-  if (info[6].IsTypedArray()) {
-    auto body = info[6].As<Napi::Uint8Array>();
-    record->body.assign(reinterpret_cast<const char*>(body.Data()), body.ByteLength());
-  } else if (info[6].IsArrayBuffer()) {
-    // uWS's own chunk, straight from onData: copied once, here.
-    auto body = info[6].As<Napi::ArrayBuffer>();
-    record->body.assign(static_cast<const char*>(body.Data()), body.ByteLength());
+  ReadString(env, args[2], &record->method);
+  ReadString(env, args[3], &record->path);
+  ReadString(env, args[4], &record->query);
+  ReadStringArray(env, args[5], &record->headers);
+  if (types[6] == napi_object) {
+    void* data = nullptr;
+    size_t length = 0;
+    bool is_typed = false;
+    napi_is_typedarray(env, args[6], &is_typed);
+    if (is_typed) {
+      napi_typedarray_type kind;
+      napi_value buffer;
+      size_t offset;
+      napi_get_typedarray_info(env, args[6], &kind, &length, &data, &buffer, &offset);
+    } else {
+      // uWS's own chunk, straight from onData: copied once, here.
+      napi_get_arraybuffer_info(env, args[6], &data, &length);
+    }
+    if (data) record->body.assign(static_cast<const char*>(data), length);
   }
-  if (info[7].IsArray()) ReadStringArray(env, info[7], &record->params);
-  if (info[8].IsObject()) ReadUwsPeer(env, info[8], &record->peer);
-  if (info[9].IsString()) ReadString(env, info[9], &record->client_override);
-  return Napi::Boolean::New(env, Workers().Submit(std::move(record)));
+  if (types[7] == napi_object) ReadStringArray(env, args[7], &record->params);
+  if (types[8] == napi_object) ReadUwsPeer(env, args[8], &record->peer);
+  if (types[9] == napi_string) ReadString(env, args[9], &record->client_override);
+  napi_value accepted;
+  napi_get_boolean(env, Workers().Submit(std::move(record)), &accepted);
+  return accepted;
 }
 
 // clientDone(callId, status, headers, body) / clientFailed(callId, kind, message)
@@ -218,7 +237,9 @@ static Napi::Object InitSiphonNative(Napi::Env env, Napi::Object exports) {
   exports.Set("activate", Napi::Function::New(env, Activate, "activate"));
   exports.Set("retire", Napi::Function::New(env, Retire, "retire"));
   exports.Set("runHooks", Napi::Function::New(env, RunHooks, "runHooks"));
-  exports.Set("submit", Napi::Function::New(env, Submit, "submit"));
+  napi_value submit;
+  napi_create_function(env, "submit", NAPI_AUTO_LENGTH, Submit, nullptr, &submit);
+  exports.Set("submit", Napi::Value(env, submit));
   exports.Set("peerAddress", Napi::Function::New(env, PeerAddressText, "peerAddress"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("clientDone", Napi::Function::New(env, ClientDone, "clientDone"));
