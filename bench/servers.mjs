@@ -105,9 +105,12 @@ export async function startSiphon({ processes } = {}) {
       '',
     ].join('\n'),
   );
+  // With processes > 1 the supervisor says "ready: N processes serving" once
+  // every child is up; a child's own "ready" is not enough.
   const isReady = (line) => {
     try {
-      return JSON.parse(line).message === 'ready';
+      const { message } = JSON.parse(line);
+      return processes > 1 ? message.startsWith('ready: ') : message === 'ready';
     } catch {
       return false;
     }

@@ -70,13 +70,37 @@ void FailRequest(uint32_t id, const RouteHandler& route, PyObject* request, cons
   PushResponse(std::move(c));
 }
 
+// Appends the handler's headers (name, value, ...) or describes what is wrong.
+std::string ConvertHeaders(PyObject* headers, std::vector<std::string>* out) {
+  PyObject *key, *value;
+  Py_ssize_t pos = 0;
+  out->reserve(static_cast<size_t>(PyDict_GET_SIZE(headers)) * 2);
+  while (PyDict_Next(headers, &pos, &key, &value)) {
+    if (!PyUnicode_Check(key) || !PyUnicode_Check(value)) return "returned a header name or value that is not str";
+    std::string name = Utf8(key);
+    std::string text = Utf8(value);
+    if (name.empty()) return "returned an empty header name";
+    for (unsigned char c : name) {
+      if (!IsTokenChar(c)) return "returned an invalid header name " + Repr(key);
+    }
+    for (unsigned char c : text) {
+      if (c == '\r' || c == '\n' || c == '\0') return "returned header " + name + " with CR, LF or NUL in its value";
+    }
+    // Framing belongs to the server: uWS writes Content-Length itself and a
+    // second one (or a Transfer-Encoding) would make the response ambiguous.
+    if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding")) continue;
+    out->push_back(std::move(name));
+    out->push_back(std::move(text));
+  }
+  return std::string();
+}
+
 // Fills `out` from a Response; returns an error description instead when the
 // object breaks the rules (it may have been mutated after construction).
 std::string ConvertResponse(PyObject* response, Completion* out) {
-  PyObject *fast_status, *fast_headers, *fast_body;
-  const bool native = NativeResponseFields(response, &fast_status, &fast_headers, &fast_body) && fast_status &&
-                      fast_headers && fast_body;
-  PyRef status = native ? PyRef::Borrow(fast_status) : PyRef::Steal(PyObject_GetAttr(response, g_str_status));
+  PyRef status, headers, body;
+  const bool native = NativeResponseFields(response, &status, &headers, &body);
+  if (!native) status = PyRef::Steal(PyObject_GetAttr(response, g_str_status));
   if (!status) return "returned a Response whose status could not be read: " + TakeExceptionText();
   int overflow = 0;
   long code = PyLong_Check(status.get()) && !PyBool_Check(status.get())
@@ -87,35 +111,19 @@ std::string ConvertResponse(PyObject* response, Completion* out) {
   if (code < 200) return "returned an informational status " + std::to_string(code) + " as its final response";
   out->status = static_cast<int>(code);
 
-  PyRef headers = native ? PyRef::Borrow(fast_headers) : PyRef::Steal(PyObject_GetAttr(response, g_str_headers));
+  if (!native) headers = PyRef::Steal(PyObject_GetAttr(response, g_str_headers));
   if (!headers) return "returned a Response whose headers could not be read: " + TakeExceptionText();
   if (headers.get() != Py_None) {
     if (!PyDict_Check(headers.get())) return "returned a Response whose headers are not a dict";
-    PyObject *key, *value;
-    Py_ssize_t pos = 0;
-    out->headers.reserve(static_cast<size_t>(PyDict_GET_SIZE(headers.get())) * 2);
-    while (PyDict_Next(headers.get(), &pos, &key, &value)) {
-      if (!PyUnicode_Check(key) || !PyUnicode_Check(value)) return "returned a header name or value that is not str";
-      std::string name = Utf8(key);
-      std::string text = Utf8(value);
-      if (name.empty()) return "returned an empty header name";
-      for (unsigned char c : name) {
-        if (!IsTokenChar(c)) return "returned an invalid header name " + Repr(key);
-      }
-      for (unsigned char c : text) {
-        if (c == '\r' || c == '\n' || c == '\0') {
-          return "returned header " + name + " with CR, LF or NUL in its value";
-        }
-      }
-      // Framing belongs to the server: uWS writes Content-Length itself and a
-      // second one (or a Transfer-Encoding) would make the response ambiguous.
-      if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding")) continue;
-      out->headers.push_back(std::move(name));
-      out->headers.push_back(std::move(text));
-    }
+    std::string error;
+    // The dict may be shared with other threads on a free-threaded build.
+    SIPHON_BEGIN_CRITICAL_SECTION(headers.get())
+    error = ConvertHeaders(headers.get(), &out->headers);
+    SIPHON_END_CRITICAL_SECTION()
+    if (!error.empty()) return error;
   }
 
-  PyRef body = native ? PyRef::Borrow(fast_body) : PyRef::Steal(PyObject_GetAttr(response, g_str_body));
+  if (!native) body = PyRef::Steal(PyObject_GetAttr(response, g_str_body));
   if (!body) return "returned a Response whose body could not be read: " + TakeExceptionText();
   if (PyBytes_Check(body.get())) {
     out->body.assign(PyBytes_AS_STRING(body.get()), static_cast<size_t>(PyBytes_GET_SIZE(body.get())));

@@ -5,6 +5,17 @@
 
 #include <utility>
 
+// On a free-threaded build, iterating or lazily filling an object another
+// thread may touch needs the object's critical section; with a GIL these
+// expand to a plain block.
+#ifdef Py_GIL_DISABLED
+#define SIPHON_BEGIN_CRITICAL_SECTION(object) Py_BEGIN_CRITICAL_SECTION(object);
+#define SIPHON_END_CRITICAL_SECTION() Py_END_CRITICAL_SECTION()
+#else
+#define SIPHON_BEGIN_CRITICAL_SECTION(object) {
+#define SIPHON_END_CRITICAL_SECTION() }
+#endif
+
 namespace siphon {
 
 // An owned PyObject reference. Only create, copy or destroy one while holding

@@ -26,15 +26,6 @@ struct RequestObject {
 
 PyTypeObject* g_request_type = nullptr;
 
-// On a free-threaded build two threads may read one Request at once; the
-// critical section makes "build once" hold there. On a GIL build it is free.
-#ifdef Py_GIL_DISABLED
-#define SIPHON_LAZY_BEGIN(self) Py_BEGIN_CRITICAL_SECTION(self)
-#define SIPHON_LAZY_END() Py_END_CRITICAL_SECTION()
-#else
-#define SIPHON_LAZY_BEGIN(self) {
-#define SIPHON_LAZY_END() }
-#endif
 
 PyObject* StrFromUtf8(const std::string& s) {
   return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
@@ -80,12 +71,14 @@ PyObject* BuildClient(const RequestRecord& record) {
 // Returns a new reference to the cached field, building it on first use.
 using Builder = PyObject* (*)(RequestObject*);
 PyObject* Lazy(RequestObject* self, PyObject* RequestObject::*field, Builder build) {
+  // Two threads may read one Request at once on a free-threaded build: the
+  // critical section makes "build once" hold there.
   PyObject* result = nullptr;
-  SIPHON_LAZY_BEGIN(self)
+  SIPHON_BEGIN_CRITICAL_SECTION(self)
   if (!(self->*field)) self->*field = build(self);
   result = self->*field;
   Py_XINCREF(result);
-  SIPHON_LAZY_END()
+  SIPHON_END_CRITICAL_SECTION()
   return result;
 }
 

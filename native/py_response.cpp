@@ -19,11 +19,21 @@ const char* TypeName(PyObject* object) { return Py_TYPE(object)->tp_name; }
 
 // Mirrors _response._check_headers: a copied dict[str, str] with token names
 // and no CR, LF or NUL in values; the same exceptions and messages.
+PyObject* CheckHeaderItems(PyObject* headers);
+
 PyObject* CheckedHeaders(PyObject* headers) {
   if (!PyDict_Check(headers)) {
     PyErr_Format(PyExc_TypeError, "headers must be a dict[str, str], not %s", TypeName(headers));
     return nullptr;
   }
+  PyObject* copy = nullptr;
+  SIPHON_BEGIN_CRITICAL_SECTION(headers)
+  copy = CheckHeaderItems(headers);
+  SIPHON_END_CRITICAL_SECTION()
+  return copy;
+}
+
+PyObject* CheckHeaderItems(PyObject* headers) {
   PyObject *name, *value;
   Py_ssize_t pos = 0;
   while (PyDict_Next(headers, &pos, &name, &value)) {
@@ -274,13 +284,22 @@ bool RegisterResponseType(PyObject* module) {
   return PyModule_AddObject(module, "Response", type) == 0;
 }
 
-bool NativeResponseFields(PyObject* object, PyObject** status, PyObject** headers, PyObject** body) {
+bool NativeResponseFields(PyObject* object, PyRef* status, PyRef* headers, PyRef* body) {
   if (!g_response_type || !PyObject_TypeCheck(object, g_response_type)) return false;
   auto* self = reinterpret_cast<ResponseObject*>(object);
-  *status = self->status;
-  *headers = self->headers;
-  *body = self->body;
-  return true;
+  bool complete = false;
+  // Another thread may be assigning a field at the same moment on a
+  // free-threaded build; taking the references inside the object's critical
+  // section keeps them alive.
+  SIPHON_BEGIN_CRITICAL_SECTION(object)
+  complete = self->status && self->headers && self->body;
+  if (complete) {
+    *status = PyRef::Borrow(self->status);
+    *headers = PyRef::Borrow(self->headers);
+    *body = PyRef::Borrow(self->body);
+  }
+  SIPHON_END_CRITICAL_SECTION()
+  return complete;
 }
 
 }  // namespace siphon

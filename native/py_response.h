@@ -13,8 +13,9 @@ bool RegisterResponseType(PyObject* module);
 // RFC 9110 §5.6.2 token characters (header names).
 bool IsTokenChar(unsigned char c);
 
-// The fields of a native Response (or subclass), borrowed; false if `object`
-// is not one. Lets the return path skip three attribute lookups.
-bool NativeResponseFields(PyObject* object, PyObject** status, PyObject** headers, PyObject** body);
+// New references to the fields of a native Response (or subclass); false if
+// `object` is not one or a field was deleted. Lets the return path skip three
+// attribute lookups.
+bool NativeResponseFields(PyObject* object, PyRef* status, PyRef* headers, PyRef* body);
 
 }  // namespace siphon
