@@ -186,6 +186,11 @@ Napi::Value ClientFailed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  Workers().Cancel(info[0].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
+}
+
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   DispatchStats stats = Workers().Stats();
@@ -242,6 +247,7 @@ static Napi::Object InitSiphonNative(Napi::Env env, Napi::Object exports) {
   exports.Set("submit", Napi::Value(env, submit));
   exports.Set("peerAddress", Napi::Function::New(env, PeerAddressText, "peerAddress"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+  exports.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));
   exports.Set("clientDone", Napi::Function::New(env, ClientDone, "clientDone"));
   exports.Set("clientFailed", Napi::Function::New(env, ClientFailed, "clientFailed"));
   exports.Set("stop", Napi::Function::New(env, Stop, "stop"));

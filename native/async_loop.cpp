@@ -22,6 +22,8 @@ PyObject* g_run_loop = nullptr;  // siphon._worker.run_loop(wake_fd, drain)
 PyObject* g_resume = nullptr;    // siphon._worker.resume(coro, first_yield)
 PyObject* g_get_running_loop = nullptr;
 PyObject* g_str_result = nullptr;
+PyObject* g_str_cancel = nullptr;
+PyObject* g_str_cancelled = nullptr;
 PyObject* g_str_add_done_callback = nullptr;
 PyObject* g_kw_context = nullptr;  // ("context",) for vectorcall
 PyTypeObject* g_pending_type = nullptr;
@@ -42,6 +44,14 @@ PyObject* PendingCall(PyObject* self_obj, PyObject* args, PyObject*) {
   if (!self->request) Py_RETURN_NONE;
   PyRef request = PyRef::Steal(self->request);
   self->request = nullptr;
+  const bool timed_out = self->loop->WasCancelled(self->id);
+  self->loop->TaskDone(self->id);
+  if (timed_out) {
+    // Cancelled after its 504 went out: nobody is waiting, nothing to log twice.
+    request = PyRef();
+    self->loop->Finished();
+    Py_RETURN_NONE;
+  }
   PyRef result = PyRef::Steal(PyObject_CallMethodNoArgs(task, g_str_result));
   FinishRequest(self->id, *self->route, request.get(), result.get());
   request = PyRef();  // drop the record before accounting, like the sync path
@@ -86,6 +96,8 @@ bool InitAsyncLoops(PyObject* native_module) {
   g_resume = PyObject_GetAttrString(worker.get(), "resume");
   g_get_running_loop = PyObject_GetAttrString(asyncio.get(), "get_running_loop");
   g_str_result = PyUnicode_InternFromString("result");
+  g_str_cancel = PyUnicode_InternFromString("cancel");
+  g_str_cancelled = PyUnicode_InternFromString("cancelled");
   g_str_add_done_callback = PyUnicode_InternFromString("add_done_callback");
   g_kw_context = Py_BuildValue("(s)", "context");
   g_pending_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&kPendingSpec));
@@ -108,13 +120,37 @@ void AsyncLoop::PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records) 
     wake = !wake_pending_;
     wake_pending_ = true;
   }
-  if (wake) {
-    uint64_t one = 1;
-    // EAGAIN means the counter is already non-zero: the loop will wake anyway.
-    while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
-    }
+  if (wake) Wake();
+}
+
+void AsyncLoop::Wake() {
+  uint64_t one = 1;
+  // EAGAIN means the counter is already non-zero: the loop will wake anyway.
+  while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
   }
 }
+
+void AsyncLoop::Cancel(uint32_t id) {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cancel_requests_.push_back(id);
+    wake = !wake_pending_;
+    wake_pending_ = true;
+  }
+  if (wake) Wake();
+}
+
+void AsyncLoop::TaskDone(uint32_t id) {
+  auto it = suspended_.find(id);
+  if (it != suspended_.end()) {
+    Py_DECREF(it->second);
+    suspended_.erase(it);
+  }
+  cancelled_.erase(id);
+}
+
+bool AsyncLoop::WasCancelled(uint32_t id) const { return cancelled_.count(id) > 0; }
 
 void AsyncLoop::Stop() {
   {
@@ -152,12 +188,21 @@ void AsyncLoop::Drain() {
   while (read(wake_fd_, &count, sizeof(count)) < 0 && errno == EINTR) {
   }
   std::deque<std::unique_ptr<RequestRecord>> batch;
+  std::vector<uint32_t> cancels;
   bool stopping;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     batch.swap(queue_);
+    cancels.swap(cancel_requests_);
     wake_pending_ = false;
     stopping = stopping_;
+  }
+  for (uint32_t id : cancels) {
+    auto it = suspended_.find(id);
+    if (it == suspended_.end()) continue;  // finished, or never suspended on this loop
+    cancelled_[id] = true;
+    PyRef done = PyRef::Steal(PyObject_CallMethodNoArgs(it->second, g_str_cancel));
+    if (!done) PyErr_Clear();
   }
   DrainDeferredDecrefs();
   // Everything this drain answers (and logs) reaches JS in one hand-over.
@@ -238,6 +283,7 @@ void AsyncLoop::Run(std::unique_ptr<RequestRecord> record) {
   pending->route = &route;
   pending->loop = this;
   pending->request = request.release();
+  suspended_[id] = Py_NewRef(task.get());
   PyRef callback = PyRef::Steal(reinterpret_cast<PyObject*>(pending));
   PyRef added = PyRef::Steal(PyObject_CallMethodOneArg(task.get(), g_str_add_done_callback, callback.get()));
   if (!added) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "py_ref.h"
@@ -24,19 +25,31 @@ class AsyncLoop {
   void PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records);  // JS thread, no GIL
   void Stop();
 
+  // JS thread: the client got its 504; cancel the request's Task if it is
+  // suspended on this loop, so a handler stuck on an await does not live forever.
+  void Cancel(uint32_t id);
+
   // Called by Python on the loop thread when the eventfd is readable.
   void Drain();
-  void Finished() ;
+
+  // Loop thread: a suspended request's Task finished (PendingResponse).
+  void TaskDone(uint32_t id);
+  bool WasCancelled(uint32_t id) const;
+  void Finished();  // a request left Python (dispatcher accounting)
 
  private:
   void ThreadMain();
   void Run(std::unique_ptr<RequestRecord> record);
+  void Wake();
 
   Dispatcher& dispatcher_;
   const int index_;
   int wake_fd_ = -1;
   std::mutex mutex_;
   std::deque<std::unique_ptr<RequestRecord>> queue_;
+  std::vector<uint32_t> cancel_requests_;                // guarded by mutex_
+  std::unordered_map<uint32_t, PyObject*> suspended_;    // request id -> Task (owned); loop thread only
+  std::unordered_map<uint32_t, bool> cancelled_;         // loop thread only
   bool wake_pending_ = false;
   bool stopping_ = false;
   std::thread thread_;

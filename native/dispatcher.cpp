@@ -74,6 +74,12 @@ void Dispatcher::Flush() {
   }
 }
 
+void Dispatcher::Cancel(uint32_t id) {
+  // The JS side does not know which loop got the request; with a GIL there is
+  // one loop, and asking the others is a no-op.
+  for (auto& loop : loops_) loop->Cancel(id);
+}
+
 void Dispatcher::Progress() { last_progress_ns_.store(NowNs(), std::memory_order_relaxed); }
 
 void Dispatcher::OnStarted() {

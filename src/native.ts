@@ -73,6 +73,7 @@ export interface NativeAddon {
   clientDone(callId: number, status: number, headers: string[], body: Buffer): void;
   clientFailed(callId: number, kind: string, message: string): void;
   stats(): NativeStats;
+  cancel(id: number): void;
   stop(): void;
   setKeepAlive(keep: boolean): void;
   describe(): NativeDescription;

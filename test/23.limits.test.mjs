@@ -108,3 +108,67 @@ describe('listener limits', () => {
     assert.equal(siphon.child.exitCode, null);
   });
 });
+
+describe('timeouts and runaway handlers', () => {
+  it('cancels an async handler still awaiting when its request times out', async () => {
+    const siphon = await startSiphon({
+      script: [
+        'import asyncio',
+        'from siphon import http, log',
+        'state = {"cancelled": 0}',
+        '@http.route("/forever")',
+        'async def forever(req):',
+        '    try:',
+        '        await asyncio.sleep(3600)',
+        '    except asyncio.CancelledError:',
+        '        state["cancelled"] += 1',
+        '        log.info("forever was cancelled")',
+        '        raise',
+        '@http.route("/state")',
+        'async def show(req):',
+        '    return http.Response(200, body=str(state["cancelled"]))',
+        '',
+      ].join('\n'),
+      http: 'servers:\n  - listen: "127.0.0.1:0"\n    request_timeout_ms: 200\n',
+    });
+    try {
+      const res = await request(`${siphon.url}/forever`);
+      assert.equal(res.status, 504);
+      await siphon.waitForLog((l) => l.message === 'forever was cancelled');
+      assert.equal((await request(`${siphon.url}/state`)).text, '1');
+      assert.ok(!siphon.logs.some((l) => l.target === 'siphon.handler'), 'the cancellation is not reported as a handler error');
+    } finally {
+      await siphon.stop();
+    }
+  });
+
+  it('keeps the asyncio loop serving when a handler raises SystemExit after awaiting', async () => {
+    const siphon = await startSiphon({
+      script: [
+        'import asyncio, sys',
+        'from siphon import http',
+        '@http.route("/exit")',
+        'async def leave(req):',
+        '    await asyncio.sleep(0)',
+        '    sys.exit(3)',
+        '@http.route("/exit-now")',
+        'async def leave_now(req):',
+        '    raise KeyboardInterrupt',
+        '@http.route("/ok")',
+        'async def ok(req):',
+        '    await asyncio.sleep(0)',
+        '    return http.Response(200, body="still here")',
+        '',
+      ].join('\n'),
+    });
+    try {
+      assert.equal((await request(`${siphon.url}/exit`)).status, 500);
+      assert.equal((await request(`${siphon.url}/exit-now`)).status, 500);
+      await siphon.waitForLog((l) => l.level === 'error' && /handler raised SystemExit\(3\)/.test(l.message));
+      assert.equal((await request(`${siphon.url}/ok`)).text, 'still here');
+      assert.equal(siphon.child.exitCode, null);
+    } finally {
+      await siphon.stop();
+    }
+  });
+});

@@ -5,6 +5,10 @@ import types
 __all__ = ["run_loop", "resume"]
 
 
+class HandlerExit(Exception):
+    """A handler raised SystemExit or KeyboardInterrupt: a 500 for that request only."""
+
+
 def run_loop(wake_fd, drain):
     """Drive one asyncio loop until the host stops it; `drain` runs queued requests."""
     loop = asyncio.new_event_loop()
@@ -35,8 +39,18 @@ def resume(coro, yielded):
                 yielded = coro.throw(exc)
             except StopIteration as done:
                 return done.value
+            except (SystemExit, KeyboardInterrupt) as stop:
+                raise _contained(stop) from stop
         else:
             try:
                 yielded = coro.send(sent)
             except StopIteration as done:
                 return done.value
+            except (SystemExit, KeyboardInterrupt) as stop:
+                # A Task re-raises these out of run_forever, which would end
+                # this loop for every request; keep it to this one.
+                raise _contained(stop) from stop
+
+
+def _contained(stop):
+    return HandlerExit(f"handler raised {type(stop).__name__}({', '.join(map(repr, stop.args))})")

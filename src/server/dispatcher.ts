@@ -199,6 +199,7 @@ export class Dispatcher {
       if (pending.done) continue;
       this.log.warn('siphon.server', `handler ${pending.route.name} exceeded its timeout (${pending.method} ${pending.path}): answered 504`);
       this.answer(pending, 504, TEXT, 'Gateway Timeout\n');
+      if (pending.route.kind === 'async') this.native.cancel(id);
     }
     this.afterRemoval();
   }
