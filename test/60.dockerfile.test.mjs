@@ -336,8 +336,9 @@ describe('Dockerfile', () => {
       }
       const base = dependencyClosure([...baseFiles].flatMap(owners));
       const exe = fs.realpathSync(`/proc/${siphon.child.pid}/exe`);
+      const mapped = mappedFiles(siphon.child.pid);
       const unexplained = [];
-      for (const file of mappedFiles(siphon.child.pid)) {
+      for (const file of mapped) {
         if (file === exe || file.startsWith(`${runtime.root}/`) || file.startsWith('/usr/lib/locale/')) continue;
         const by = owners(file);
         if (!by.some((p) => runtimeClosure.has(p) || base.has(p))) unexplained.push(`${file} (${by.join(', ') || 'no package'})`);
@@ -346,6 +347,7 @@ describe('Dockerfile', () => {
 
       const addon = path.join(runtime.root, runtime.workdir, 'build/Release/siphon_native.node');
       const info = JSON.parse(spawnSync(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(addon)}).describe())`], { encoding: 'utf8' }).stdout);
+      assert.ok(mapped.has(info.libpython), `siphon has ${info.libpython} mapped`);
       const prefix = path.dirname(path.dirname(info.python));
       const version = /^(\d+\.\d+)/.exec(info.pythonVersion)[1];
       for (const file of [info.libpython, info.python, path.join(prefix, 'lib', `python${version}`, 'os.py'), path.join(prefix, 'lib', `python${version}`, 'asyncio', '__init__.py')]) {
@@ -365,7 +367,7 @@ describe('Dockerfile', () => {
       });
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /^config OK: /m);
-      assert.match(result.stdout, /GET,HEAD\s+\/\s+index \(async\)/);
+      assert.match(result.stdout, /GET,HEAD\s+\/\s+script\.index \(async\)/);
     });
 
     it('stops cleanly on SIGTERM', async () => {
