@@ -5,6 +5,7 @@
 import type { ServerConfig } from '../config';
 import type { RouteMatch } from './router';
 import type { RouteInfo } from './routes';
+import { Coding, transferCoding, validHost, validTargetPart } from './request-checks';
 import type { RouteTable } from './serving';
 
 export interface RequestHead {
@@ -13,31 +14,58 @@ export interface RequestHead {
   query: string;
   headers: string[]; // name0, value0, ...; names lower-case
   headerBytes: number;
-  contentLength: string; // '' when absent
-  contentLengthConflict: boolean;
-  transferEncoding: boolean;
+  contentLength: string; // the first Content-Length value ('' when absent or empty)
+  contentLengths: number; // Content-Length field lines
+  transferEncoding: string; // every Transfer-Encoding field line joined with ", " ('' when absent)
+  transferEncodings: number; // Transfer-Encoding field lines
+  host: string; // the first Host value
+  hosts: number; // Host field lines
+  http10: boolean; // an HTTP/1.0 request (the node:http engine; uWS parses only HTTP/1.1)
 }
+
+// More header fields than this get 431 on every engine. (uWebSockets.js
+// cannot parse more than 48 at all: see docs/security.md.)
+export const MAX_HEADER_FIELDS = 100;
 
 export type FoundMatch = Extract<RouteMatch, { kind: 'found' }>;
 
 export type Admission =
   | { ok: false; status: number; text: string; close: boolean; headers?: string[] }
-  | { ok: true; match: FoundMatch; route: RouteInfo; declared: number; hasBody: boolean };
+  | { ok: true; match: FoundMatch; route: RouteInfo; declared: number; hasBody: boolean }; // declared: -1 without Content-Length
 
 const CONTENT_LENGTH = /^\d{1,15}$/;
 
+function refuse(status: number, text: string): Admission {
+  return { ok: false, status, text, close: true };
+}
+
+const HEADERS_TOO_LARGE = refuse(431, 'Request Header Fields Too Large');
+const BAD_TARGET = refuse(400, 'Bad Request: invalid request target');
+const BAD_HOST = refuse(400, 'Bad Request: invalid or repeated Host');
+const BAD_LENGTH = refuse(400, 'Bad Request: invalid Content-Length');
+const LENGTH_AND_CHUNKED = refuse(400, 'Bad Request: both Content-Length and Transfer-Encoding');
+const BAD_CODING = refuse(400, 'Bad Request: invalid Transfer-Encoding');
+const OLD_CODING = refuse(400, 'Bad Request: Transfer-Encoding in an HTTP/1.0 request');
+const UNSUPPORTED_CODING = refuse(501, 'Not Implemented: only the chunked transfer coding is supported');
+
 export function admit(config: ServerConfig, table: RouteTable, head: RequestHead): Admission {
-  if (head.headerBytes > config.maxHeaderBytes) {
-    return { ok: false, status: 431, text: 'Request Header Fields Too Large', close: true };
+  if (head.headerBytes > config.maxHeaderBytes || head.headers.length > MAX_HEADER_FIELDS * 2) return HEADERS_TOO_LARGE;
+  if (!validTargetPart(head.path) || (head.query !== '' && !validTargetPart(head.query))) return BAD_TARGET;
+  if (head.hosts > 1 || !validHost(head.host)) return BAD_HOST;
+  // Framing: one Content-Length of plain digits, or Transfer-Encoding: chunked
+  // alone -- anything a proxy in front could read differently is refused.
+  if (head.contentLengths > 0) {
+    if (head.contentLengths > 1 || !CONTENT_LENGTH.test(head.contentLength)) return BAD_LENGTH;
+    if (head.transferEncodings > 0) return LENGTH_AND_CHUNKED;
   }
-  if (head.contentLengthConflict || (head.contentLength !== '' && !CONTENT_LENGTH.test(head.contentLength))) {
-    return { ok: false, status: 400, text: 'Bad Request: invalid Content-Length', close: true };
+  if (head.transferEncodings > 0) {
+    if (head.http10) return OLD_CODING;
+    const coding = transferCoding(head.transferEncoding);
+    if (coding === Coding.Invalid) return BAD_CODING;
+    if (coding === Coding.Unsupported) return UNSUPPORTED_CODING;
   }
-  if (head.transferEncoding && head.contentLength !== '') {
-    return { ok: false, status: 400, text: 'Bad Request: both Content-Length and Transfer-Encoding', close: true };
-  }
-  const declared = head.contentLength === '' ? 0 : Number(head.contentLength);
-  const hasBody = declared > 0 || head.transferEncoding;
+  const declared = head.contentLengths === 0 ? -1 : Number(head.contentLength);
+  const hasBody = declared > 0 || head.transferEncodings > 0;
   const match = table.router.match(head.method, head.path);
   if (match.kind === 'method') {
     return { ok: false, status: 405, text: 'Method Not Allowed', close: hasBody, headers: ['allow', match.allow] };
@@ -54,22 +82,30 @@ export class BodyCollector {
   private chunks: Buffer[] = [];
   private received = 0;
 
+  // declared: the Content-Length, or -1 when there was none.
   constructor(
-    declared: number,
+    private readonly declared: number,
     private readonly limit: number,
   ) {
     if (declared > 0) this.body = Buffer.allocUnsafe(declared);
   }
 
   // `chunk` may be reused by the caller after this returns: it is copied.
-  // False once the body is over the limit (answer 413).
-  push(chunk: Uint8Array): boolean {
+  // 0 when taken; else the status to answer: 413 once the body is over the
+  // limit, 400 when it is longer than its Content-Length (HTTP/2 can say so).
+  push(chunk: Uint8Array): number {
     const start = this.received;
     this.received += chunk.byteLength;
-    if (this.received > this.limit || (this.body && this.received > this.body.length)) return false;
+    if (this.received > this.limit) return 413;
+    if (this.declared >= 0 && this.received > this.declared) return 400;
     if (this.body) this.body.set(chunk, start);
     else this.chunks.push(Buffer.from(chunk));
-    return true;
+    return 0;
+  }
+
+  // True when a Content-Length was declared and fewer bytes came.
+  get short(): boolean {
+    return this.received < this.declared;
   }
 
   finish(): Buffer {

@@ -15,7 +15,7 @@ import type * as tls from 'node:tls';
 
 import type { ServerConfig } from '../config';
 import { sharedHandle } from '../supervisor';
-import { admit, BodyCollector, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
+import { admit, Admission, BodyCollector, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
 import { Endpoint, endpointsFor } from './endpoints';
 import { UNMATCHED } from './outcome';
 import type { PendingRequest } from './pending';
@@ -30,13 +30,51 @@ type Response = http.ServerResponse | http2.Http2ServerResponse;
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
+// Time limits of this engine (docs/security.md), close to uWebSockets.js's
+// fixed ones: 10 s to finish a TLS handshake, to send the request head, or to
+// open a cleartext connection with its first bytes; a body may take 10 s plus
+// one second per 16 KiB of max_body_bytes (uWS drops uploads slower than 16 KiB/s).
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const SLOWEST_UPLOAD_BYTES_PER_S = 16 * 1024;
+// An HTTP/2 connection with no open stream and no frames for this long is closed (GOAWAY).
+export const H2_IDLE_TIMEOUT_MS = 30_000;
+// Streams one HTTP/2 connection may have open at once (nginx: 128).
+export const H2_MAX_CONCURRENT_STREAMS = 100;
+
+function requestTimeoutFor(config: ServerConfig): number {
+  return HEADERS_TIMEOUT_MS + Math.ceil(config.maxBodyBytes / SLOWEST_UPLOAD_BYTES_PER_S) * 1000;
+}
+
+// Applies the HTTP/1.1 time limits to a node:http(s) server (or an http2
+// server's allowHTTP1 side), checked every second rather than Node's 30.
+function limitHttp1(server: http.Server | https.Server | http2.Http2SecureServer, config: ServerConfig): void {
+  const limits = server as unknown as { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number };
+  limits.headersTimeout = HEADERS_TIMEOUT_MS;
+  limits.requestTimeout = requestTimeoutFor(config);
+  limits.connectionsCheckingInterval = 1000;
+}
+
 // Connection-specific headers are illegal in HTTP/2 responses (RFC 9113 §8.2.2).
 const HTTP2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
+// By the object, not the version: an HTTP/1 request line may claim any version.
 function isHttp2(req: Request): req is http2.Http2ServerRequest {
-  return req.httpVersionMajor === 2;
+  return (req as http2.Http2ServerRequest).stream !== undefined;
 }
 
+// Header values as the uWS engine writes them: a string's UTF-8 bytes. Node
+// writes one byte per character (Latin-1), so anything beyond ASCII is
+// re-spelled as the string of its UTF-8 bytes.
+function wireValue(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    if (value.charCodeAt(i) > 0x7f) return Buffer.from(value, 'utf8').toString('latin1');
+  }
+  return value;
+}
+
+// Writes a response; throws when Node refuses a header (a control character
+// the addon lets through), before anything went out.
 function write(res: Response, h2: boolean, status: number, headers: readonly string[] | undefined, body: Buffer | string, head: boolean, close = false): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return;
   const out: Record<string, string> = {};
@@ -44,7 +82,8 @@ function write(res: Response, h2: boolean, status: number, headers: readonly str
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i].toLowerCase();
       if (h2 && HTTP2_FORBIDDEN.has(name)) continue;
-      out[name] = out[name] !== undefined ? `${out[name]}, ${headers[i + 1]}` : headers[i + 1];
+      const value = wireValue(headers[i + 1]);
+      out[name] = out[name] !== undefined ? `${out[name]}, ${value}` : value;
     }
   }
   if (close && !h2) out.connection = 'close';
@@ -79,7 +118,12 @@ class NodePending implements PendingRequest {
     this.done = true;
     // Node's streams may queue the buffer by reference; the batch memory is reused.
     const owned = typeof body === 'string' ? body : Buffer.from(body);
-    write(this.res, this.h2, status, headers, owned, this.head, this.state.draining);
+    try {
+      write(this.res, this.h2, status, headers, owned, this.head, this.state.draining);
+    } catch (err) {
+      this.state.log.error('siphon.handler', `handler ${this.route.name} (${this.method} ${this.path}) returned a header that cannot be sent: ${(err as Error).message}`);
+      write(this.res, this.h2, 500, PLAIN_TEXT, 'Internal Server Error\n', this.head, this.state.draining);
+    }
   }
 }
 
@@ -95,12 +139,15 @@ function readHead(req: Request): { head: RequestHead; forwardedFor: string | und
     headers: [],
     headerBytes: path.length + query.length,
     contentLength: '',
-    contentLengthConflict: false,
-    transferEncoding: false,
+    contentLengths: 0,
+    transferEncoding: '',
+    transferEncodings: 0,
+    host: '',
+    hosts: 0,
+    http10: req.httpVersionMajor === 1 && req.httpVersionMinor === 0,
   };
   let forwardedFor: string | undefined;
   let authority: string | undefined;
-  let host = false;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
@@ -112,14 +159,20 @@ function readHead(req: Request): { head: RequestHead; forwardedFor: string | und
     }
     head.headers.push(name, value);
     head.headerBytes += name.length + value.length + 4;
-    if (name === 'host') host = true;
-    else if (name === 'content-length') {
-      if (head.contentLength !== '' && head.contentLength !== value) head.contentLengthConflict = true;
-      head.contentLength = value;
-    } else if (name === 'transfer-encoding') head.transferEncoding = true;
-    else if (name === 'x-forwarded-for' && forwardedFor === undefined) forwardedFor = value;
+    if (name === 'host') {
+      if (head.hosts++ === 0) head.host = value;
+    } else if (name === 'content-length') {
+      if (head.contentLengths++ === 0) head.contentLength = value;
+    } else if (name === 'transfer-encoding') {
+      head.transferEncoding = head.transferEncodings++ === 0 ? value : `${head.transferEncoding}, ${value}`;
+    } else if (name === 'x-forwarded-for' && forwardedFor === undefined) forwardedFor = value;
   }
-  if (!host && authority !== undefined) head.headers.push('host', authority);
+  if (head.hosts === 0 && authority !== undefined) {
+    head.headers.push('host', authority);
+    head.host = authority;
+  } else if (authority !== undefined && head.host !== authority) {
+    head.hosts++; // Host and :authority disagree: refused like a repeated Host (RFC 9113 §8.3.1)
+  }
   return { head, forwardedFor };
 }
 
@@ -151,9 +204,11 @@ export class NodeListener {
   }
 
   listen(): Promise<void> {
-    const handler = (req: Request, res: Response) => this.onRequest(req, res);
+    const handler = (req: Request, res: Response) => this.onRequest(req, res, false);
     const { config } = this;
     const headerLimit = Math.max(16384, config.maxHeaderBytes * 2);
+    const h2Settings = { maxHeaderListSize: headerLimit, maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS };
+    const timing = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: requestTimeoutFor(config), connectionsCheckingInterval: 1000 };
     let server: net.Server;
     if (config.tls) {
       const tlsOptions: tls.SecureContextOptions & tls.TlsOptions = {
@@ -162,24 +217,32 @@ export class NodeListener {
         minVersion: 'TLSv1.2',
         ciphers: TLS_CIPHERS,
         honorCipherOrder: true,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       };
       if (config.tls.clientCa) {
         Object.assign(tlsOptions, { ca: fs.readFileSync(config.tls.clientCa), requestCert: true, rejectUnauthorized: true });
       }
-      server = config.http2
-        ? http2.createSecureServer({ ...tlsOptions, allowHTTP1: true, settings: { maxHeaderListSize: headerLimit } }, handler)
-        : https.createServer({ ...tlsOptions, maxHeaderSize: headerLimit }, handler);
+      if (config.http2) {
+        const secure = http2.createSecureServer({ ...tlsOptions, allowHTTP1: true, settings: h2Settings }, handler);
+        limitHttp1(secure, config);
+        server = secure;
+      } else {
+        server = https.createServer({ ...tlsOptions, maxHeaderSize: headerLimit, ...timing }, handler);
+      }
       this.inner.push(server as https.Server);
     } else {
-      const h1 = http.createServer({ maxHeaderSize: headerLimit }, handler);
-      const h2 = http2.createServer({ settings: { maxHeaderListSize: headerLimit } }, handler);
+      const h1 = http.createServer({ maxHeaderSize: headerLimit, ...timing }, handler);
+      const h2 = http2.createServer({ settings: h2Settings }, handler);
       this.inner.push(h1, h2);
       server = net.createServer((socket) => sniff(socket, h1, h2));
     }
     for (const inner of this.inner) {
+      // "Expect: 100-continue" is answered only once the request passed admission.
+      inner.on('checkContinue', (req: Request, res: Response) => this.onRequest(req, res, true));
       inner.on('session', (session: http2.ServerHttp2Session) => {
         this.sessions.add(session);
         session.on('close', () => this.sessions.delete(session));
+        watchSession(session);
       });
     }
     this.server = server;
@@ -215,7 +278,7 @@ export class NodeListener {
     for (const session of this.sessions) session.destroy();
   }
 
-  private onRequest(req: Request, res: Response): void {
+  private onRequest(req: Request, res: Response, expectsContinue: boolean): void {
     const { config, state } = this;
     const h2 = isHttp2(req);
     const { head, forwardedFor } = readHead(req);
@@ -229,7 +292,7 @@ export class NodeListener {
       Promise.resolve(endpoint()).then(
         (answer) => write(res, h2, answer.status, answer.headers, answer.body, head.method === 'HEAD', state.draining),
         (err: unknown) => write(res, h2, 500, PLAIN_TEXT, `${(err as Error).message}\n`, false),
-      );
+      ).catch(() => res.destroy());
       return;
     }
     const refuse = (status: number, text: string, close: boolean, extra?: string[], route?: RouteInfo) => {
@@ -237,12 +300,16 @@ export class NodeListener {
       write(res, h2, status, extra ? [...PLAIN_TEXT, ...extra] : PLAIN_TEXT, body, head.method === 'HEAD', close || state.draining);
       state.observe?.({ route: route?.path ?? UNMATCHED, method: head.method, path: head.path, status, bytes: body.length, durationMs: performance.now() - started, client });
     };
-    const verdict = admit(config, state.table, head);
+    // node:http parses any HTTP/x.y request line; siphon speaks HTTP/1.0 and 1.1 (and h2).
+    const verdict: Admission = h2 || (req.httpVersionMajor === 1 && req.httpVersionMinor <= 1)
+      ? admit(config, state.table, head)
+      : { ok: false, status: 505, text: 'HTTP Version Not Supported', close: true };
     if (!verdict.ok) {
       refuse(verdict.status, verdict.text, verdict.close, verdict.headers);
       if (verdict.close) req.resume();
       return;
     }
+    if (expectsContinue) (res as http.ServerResponse).writeContinue();
     const { match, route } = verdict;
     const pending = new NodePending(res, h2, head.method === 'HEAD', route, head.method, head.path, started, started + config.requestTimeoutMs, client, state);
     res.once('close', () => {
@@ -252,13 +319,21 @@ export class NodeListener {
     const body = new BodyCollector(verdict.declared, config.maxBodyBytes);
     req.on('data', (chunk: Buffer) => {
       if (pending.done) return;
-      if (!body.push(chunk)) {
+      const refused = body.push(chunk);
+      if (refused !== 0) {
         pending.done = true;
-        refuse(413, 'Payload Too Large', true, undefined, route);
+        if (refused === 413) refuse(413, 'Payload Too Large', true, undefined, route);
+        else refuse(400, 'Bad Request: body longer than its Content-Length', true, undefined, route);
       }
     });
     req.on('end', () => {
       if (pending.done) return;
+      if (body.short) {
+        // Only HTTP/2 can end a stream early; HTTP/1.1 framing waits for the bytes.
+        pending.done = true;
+        refuse(400, 'Bad Request: body shorter than its Content-Length', true, undefined, route);
+        return;
+      }
       const payload = body.finish();
       const accepted = state.dispatcher.submit(pending, match.route, head.query, head.headers, payload.length > 0 ? payload : undefined, match.params, undefined, client);
       if (!accepted) {
@@ -276,16 +351,36 @@ function stripMapped(ip: string): string {
   return ip.startsWith('::ffff:') && net.isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
 }
 
+// HTTP/2 connections: closed after H2_IDLE_TIMEOUT_MS without frames while no
+// stream is open (a stream waiting for its handler keeps it open).
+function watchSession(session: http2.ServerHttp2Session): void {
+  let open = 0;
+  session.on('stream', (stream: http2.ServerHttp2Stream) => {
+    open++;
+    stream.once('close', () => open--);
+  });
+  // The timer restarts with every frame; it fires once per quiet spell.
+  session.setTimeout(H2_IDLE_TIMEOUT_MS);
+  session.on('timeout', () => {
+    if (open === 0 && !session.closed && !session.destroyed) session.close();
+  });
+}
+
 // One cleartext port, two protocols: a connection that opens with the HTTP/2
-// preface goes to the h2c server, anything else to the HTTP/1.1 server.
+// preface goes to the h2c server, anything else to the HTTP/1.1 server. A
+// connection that sends nothing decisive within HEADERS_TIMEOUT_MS is closed.
 function sniff(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
   let seen = Buffer.alloc(0);
+  const onTimeout = () => socket.destroy();
+  socket.setTimeout(HEADERS_TIMEOUT_MS, onTimeout);
   const onData = (chunk: Buffer) => {
     seen = Buffer.concat([seen, chunk]);
     const n = Math.min(seen.length, H2_PREFACE.length);
     const isPrefix = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
     if (isPrefix && seen.length < H2_PREFACE.length) return; // need more bytes to decide
     socket.removeListener('data', onData);
+    socket.removeListener('timeout', onTimeout);
+    socket.setTimeout(0);
     socket.pause();
     socket.unshift(seen);
     if (isPrefix) {

@@ -33,13 +33,22 @@ let forwardedFor: string | undefined;
 function collectHeader(name: string, value: string): void {
   head.headers.push(name, value);
   head.headerBytes += name.length + value.length + 4;
-  if (name === 'content-length') {
-    if (head.contentLength !== '' && head.contentLength !== value) head.contentLengthConflict = true;
-    head.contentLength = value;
-  } else if (name === 'transfer-encoding') {
-    head.transferEncoding = true;
-  } else if (name === 'x-forwarded-for' && forwardedFor === undefined) {
-    forwardedFor = value;
+  // uWS gives the names lower-cased; compare lengths first, the usual headers miss at once.
+  switch (name.length) {
+    case 4:
+      if (name === 'host' && head.hosts++ === 0) head.host = value;
+      break;
+    case 14:
+      if (name === 'content-length' && head.contentLengths++ === 0) head.contentLength = value;
+      break;
+    case 15:
+      if (name === 'x-forwarded-for' && forwardedFor === undefined) forwardedFor = value;
+      break;
+    case 17:
+      if (name === 'transfer-encoding') {
+        head.transferEncoding = head.transferEncodings++ === 0 ? value : `${head.transferEncoding}, ${value}`;
+      }
+      break;
   }
 }
 
@@ -167,8 +176,12 @@ export class UwsListener {
       headers: [],
       headerBytes: path.length + query.length,
       contentLength: '',
-      contentLengthConflict: false,
-      transferEncoding: false,
+      contentLengths: 0,
+      transferEncoding: '',
+      transferEncodings: 0,
+      host: '',
+      hosts: 0,
+      http10: false,
     };
     forwardedFor = undefined;
     req.forEach(collectHeader);
@@ -208,8 +221,9 @@ export class UwsListener {
         return;
       }
       body ??= new BodyCollector(verdict.declared, config.maxBodyBytes);
-      // uWS neuters the chunk after this call; push() copies it.
-      if (!body.push(new Uint8Array(chunk))) return this.tooLarge(pending, request, route);
+      // uWS neuters the chunk after this call; push() copies it. (uWS frames
+      // bodies by Content-Length itself, so only the limit can be exceeded.)
+      if (body.push(new Uint8Array(chunk)) !== 0) return this.tooLarge(pending, request, route);
       if (isLast) this.submit(pending, match, request, body.finish(), client);
     });
   }
@@ -229,7 +243,7 @@ export class UwsListener {
 
   private tooLarge(pending: UwsPending, request: RequestHead, route: RouteInfo): void {
     pending.done = true;
-    pending.res.cork(() => this.reject(pending.res, request, pending.started, 413, 'Payload Too Large', true, undefined, route));
+    this.reject(pending.res, request, pending.started, 413, 'Payload Too Large', true, undefined, route);
   }
 
   private submit(pending: UwsPending, match: FoundMatch, request: RequestHead, body: Buffer | ArrayBuffer | undefined, client: string | undefined): void {
@@ -256,7 +270,9 @@ export class UwsListener {
     const body = `${text}\n`;
     // Read before writing: uWS invalidates the response object once it has ended.
     const client = this.state.wantsClient ? this.peerText(res) : undefined;
-    writeResponse(res, status, extra ? [...PLAIN_TEXT, ...extra] : PLAIN_TEXT, body, request.method === 'HEAD', close);
+    const headers = extra ? [...PLAIN_TEXT, ...extra] : PLAIN_TEXT;
+    if (close) refuseLater(res, () => writeResponse(res, status, headers, body, request.method === 'HEAD', true));
+    else writeResponse(res, status, headers, body, request.method === 'HEAD', false);
     this.state.observe?.({
       route: route?.path ?? UNMATCHED,
       method: request.method,
@@ -283,6 +299,24 @@ export class UwsListener {
       (err: unknown) => !gone && res.cork(() => write({ status: 500, headers: PLAIN_TEXT, body: `${(err as Error).message}\n` })),
     );
   }
+}
+
+// A refusal that closes the connection is written on the next turn of the
+// event loop, never from inside uWS's parser. Once a response is written, uWS
+// goes on parsing whatever followed it in the same read -- and would serve a
+// request smuggled behind, say, a refused Content-Length -- even when that
+// response said "Connection: close". A request still unanswered when the next
+// one is parsed makes uWS close the connection instead. So: the refusal goes
+// out alone and closes the connection, or, when more requests were already
+// queued behind the refused one, the connection is closed without answers.
+function refuseLater(res: HttpResponse, write: () => void): void {
+  let gone = false;
+  res.onAborted(() => {
+    gone = true;
+  });
+  setImmediate(() => {
+    if (!gone) res.cork(write);
+  });
 }
 
 // uWS reports only "failed"; ask the kernel why, for the error message.
