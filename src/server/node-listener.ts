@@ -17,6 +17,7 @@ import type { ServerConfig } from '../config';
 import { sharedHandle } from '../supervisor';
 import { admit, Admission, BodyCollector, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
 import { Endpoint, endpointsFor } from './endpoints';
+import { BAD_VALUE, badHeader, controlCharacterMessage, inspectHeaders, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS } from './response-checks';
 import { UNMATCHED } from './outcome';
 import type { PendingRequest } from './pending';
 import type { RouteInfo } from './routes';
@@ -37,6 +38,8 @@ const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const SLOWEST_UPLOAD_BYTES_PER_S = 16 * 1024;
+// An answer nobody reads is dropped after this long without progress.
+export const SEND_STALL_MS = 10_000;
 // An HTTP/2 connection with no open stream and no frames for this long is closed (GOAWAY).
 export const H2_IDLE_TIMEOUT_MS = 30_000;
 // Streams one HTTP/2 connection may have open at once (nginx: 128).
@@ -96,6 +99,22 @@ function write(res: Response, h2: boolean, status: number, headers: readonly str
   res.writeHead(status, out);
   if (head) res.end();
   else res.end(body);
+  if (!res.writableFinished) closeIfStalled(res, h2);
+}
+
+// An answer the peer stops reading is dropped once nothing has moved for
+// SEND_STALL_MS, as uWS does: the bytes queued for it are freed.
+function closeIfStalled(res: Response, h2: boolean): void {
+  if (h2) {
+    const stream = (res as http2.Http2ServerResponse).stream;
+    stream.setTimeout(SEND_STALL_MS, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+    return;
+  }
+  // node:http destroys a socket whose timeout nobody handles, and sets its
+  // keep-alive timeout instead once the answer is out. A socket with a write
+  // in progress times out only after a whole period without progress, so
+  // half the limit makes it 5-10 s.
+  (res as http.ServerResponse).socket?.setTimeout(SEND_STALL_MS / 2);
 }
 
 class NodePending implements PendingRequest {
@@ -118,11 +137,16 @@ class NodePending implements PendingRequest {
     this.done = true;
     // Node's streams may queue the buffer by reference; the batch memory is reused.
     const owned = typeof body === 'string' ? body : Buffer.from(body);
+    if (headers !== undefined && inspectHeaders(headers) & BAD_VALUE) {
+      this.state.log.error('siphon.handler', controlCharacterMessage(this.route.name, this.method, this.path, badHeader));
+      write(this.res, this.h2, 500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY, this.head, this.state.draining);
+      return;
+    }
     try {
       write(this.res, this.h2, status, headers, owned, this.head, this.state.draining);
     } catch (err) {
       this.state.log.error('siphon.handler', `handler ${this.route.name} (${this.method} ${this.path}) returned a header that cannot be sent: ${(err as Error).message}`);
-      write(this.res, this.h2, 500, PLAIN_TEXT, 'Internal Server Error\n', this.head, this.state.draining);
+      write(this.res, this.h2, 500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY, this.head, this.state.draining);
     }
   }
 }
@@ -232,6 +256,9 @@ export class NodeListener {
       this.inner.push(server as https.Server);
     } else {
       const h1 = http.createServer({ maxHeaderSize: headerLimit, ...timing }, handler);
+      // h1 never listens itself (sniff() hands it sockets), so start the timer that
+      // enforces headersTimeout/requestTimeout the way listening would.
+      h1.emit('listening');
       const h2 = http2.createServer({ settings: h2Settings }, handler);
       this.inner.push(h1, h2);
       server = net.createServer((socket) => sniff(socket, h1, h2));

@@ -10,6 +10,7 @@ import { isSupervisedChild } from '../supervisor';
 import { listenOn, Uws } from '../uws';
 import { admit, BodyCollector, FoundMatch, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
 import { Endpoint, endpointsFor } from './endpoints';
+import { BAD_VALUE, badHeader, controlCharacterMessage, inspectHeaders, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, withoutHopHeaders } from './response-checks';
 import { UNMATCHED } from './outcome';
 import { peerCheck } from './peer-check';
 import type { PendingRequest } from './pending';
@@ -105,7 +106,19 @@ class UwsPending implements PendingRequest {
   send(status: number, headers: readonly string[] | undefined, body: Buffer | string): void {
     this.done = true;
     // While draining, each answer closes its connection so clients reconnect elsewhere.
-    corked = { res: this.res, status, headers, body, head: this.head, close: this.state.draining };
+    let close = this.state.draining;
+    const flags = headers === undefined ? 0 : inspectHeaders(headers);
+    if (flags !== 0) {
+      if (flags & BAD_VALUE) {
+        this.state.log.error('siphon.handler', controlCharacterMessage(this.route.name, this.method, this.path, badHeader));
+        [status, headers, body] = [500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY];
+      } else {
+        const cleaned = withoutHopHeaders(headers as string[]);
+        headers = cleaned.headers;
+        close ||= cleaned.close;
+      }
+    }
+    corked = { res: this.res, status, headers, body, head: this.head, close };
     this.res.cork(writeCorked);
   }
 }
