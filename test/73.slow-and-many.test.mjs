@@ -209,7 +209,7 @@ describe('slow and many', () => {
     ];
     const runs = ENGINES.flatMap(([engine, index]) => modes.map(([mode, args, target]) => {
       const out = path.join(tempDir('slowhttptest-'), 'report');
-      const running = run('slowhttptest', ['-c', String(200 * SOAK), '-r', '100', '-l', String(seconds), '-p', '2', '-g', '-o', out, '-u', `${siphon.urls[index]}${target}`, ...args], { timeoutMs: (seconds + 20) * 1000 });
+      const running = run('slowhttptest', ['-c', String(200 * SOAK), '-r', '100', '-l', String(seconds), '-p', '5', '-g', '-o', out, '-u', `${siphon.urls[index]}${target}`, ...args], { timeoutMs: (seconds + 20) * 1000 });
       return { name: `${engine} ${mode}`, out, running };
     }));
     // Every connection is open by second 2 (or 20 in a soak); the server must have

@@ -168,28 +168,28 @@ export function verdict(result) {
 }
 
 // What the hostile script's handlers have seen, by req.path.
-export async function hits(url) {
-  const res = await request(`${url}/hits`);
+export async function hits(url, options = {}) {
+  const res = await request(`${url}/hits`, options);
   assert.equal(res.status, 200);
   return JSON.parse(res.text);
 }
 
 // An ordinary request is answered promptly (by a sync and an async handler).
-export async function assertHealthy(siphon, url = siphon.url) {
+export async function assertHealthy(siphon, url = siphon.url, options = {}) {
   assert.equal(siphon.child.exitCode, null, 'siphon is still running');
   for (const path of ['/count/healthy', '/async/healthy']) {
     const started = Date.now();
-    const res = await request(`${url}${path}`, { timeoutMs: 5000 });
+    const res = await request(`${url}${path}`, { timeoutMs: 5000, ...options });
     assert.equal(res.status, 200, `${path} answered`);
     assert.ok(Date.now() - started < 2000, `${path} answered within 2 s`);
   }
 }
 
 // Nothing left in flight anywhere: no handler or worker is stuck.
-export async function assertNothingStuck(siphon, metricsUrl = `${siphon.urls[0]}/metrics`) {
+export async function assertNothingStuck(siphon, metricsUrl = `${siphon.urls[0]}/metrics`, options = {}) {
   let families;
   for (let i = 0; i < 50; i++) {
-    families = parseMetrics((await request(metricsUrl)).text);
+    families = parseMetrics((await request(metricsUrl, options)).text);
     const busy = sample(families, 'siphon_http_requests_inflight') + sample(families, 'siphon_pyexec_inflight') + sample(families, 'siphon_pyexec_queue_depth');
     if (busy === 0) return families;
     await new Promise((r) => setTimeout(r, 100));
