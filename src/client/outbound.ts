@@ -5,15 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { Agent } from 'undici';
+import { Agent, Dispatcher } from 'undici';
 
 import type { ClientConfig } from '../config';
 import type { Logger } from '../log';
 import type { NativeAddon } from '../native';
-import { classify, Failure } from './errors';
-
-// An upstream answer bigger than this is refused rather than buffered.
-const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+import { BodyFailure, classify, Failure, MAX_RESPONSE_BYTES } from './errors';
 
 // A named client's config, or an inline client's settings, plus a name for logs.
 type ClientSettings = Omit<ClientConfig, 'name'> & { label: string };
@@ -25,6 +22,32 @@ interface InlineSettingsJson {
   key?: string | null;
   timeout_ms?: number;
   http2_prior_knowledge?: boolean;
+}
+
+function tooLarge(): Error {
+  return Object.assign(new Error('response larger than the limit'), { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' });
+}
+
+// The body, refused past MAX_RESPONSE_BYTES. undici's maxResponseSize guards
+// HTTP/1.1 only: an HTTP/2 upstream (ALPN) could otherwise fill the memory.
+async function readCapped(response: Dispatcher.ResponseData): Promise<Buffer> {
+  const { body } = response;
+  const declared = Number(response.headers['content-length']);
+  if (declared > MAX_RESPONSE_BYTES) {
+    body.destroy();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      body.destroy();
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
 }
 
 class OutboundClient {
@@ -79,7 +102,12 @@ class OutboundClient {
         body: body.length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(method) ? body : undefined,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const payload = Buffer.from(await response.body.arrayBuffer());
+      let payload: Buffer;
+      try {
+        payload = await readCapped(response);
+      } catch (err) {
+        throw new BodyFailure(err);
+      }
       const flat: string[] = [];
       for (const [name, value] of Object.entries(response.headers)) {
         if (value === undefined) continue;
