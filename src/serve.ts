@@ -13,7 +13,7 @@ import { NodeListener } from './server/node-listener';
 import type { OutcomeSink, RequestOutcome } from './server/outcome';
 import { routeTable, ServingState } from './server/serving';
 import { UWS_METHODS, UwsListener } from './server/uws-listener';
-import { CHILD_ENV, tellParentReady } from './supervisor';
+import { CHILD_ENV, isSupervisedChild, tellParentReady } from './supervisor';
 import { loadUws } from './uws';
 
 export class Server {
@@ -148,6 +148,10 @@ export class Server {
   private installSignalHandlers(): void {
     process.on('SIGTERM', () => void this.shutdown('SIGTERM'));
     process.on('SIGINT', () => void this.shutdown('SIGINT'));
+    // The IPC channel closes when the supervisor dies (SIGKILL, the OOM
+    // killer): an orphan would go on serving the shared ports with nobody to
+    // stop or restart it, so it drains and exits as on SIGTERM.
+    if (isSupervisedChild()) process.on('disconnect', () => void this.shutdown('supervisor exit'));
     process.on('SIGHUP', () => {
       if (this.stopping) return;
       if (this.reloader) this.reloader.request('SIGHUP');

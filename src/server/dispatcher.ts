@@ -194,12 +194,17 @@ export class Dispatcher {
   private sweep(): void {
     const now = performance.now();
     for (const [id, pending] of this.inflight) {
-      if (pending.deadline > now) continue;
+      // Still in flight but done: the client went away. Nobody waits for an
+      // async handler any more, so its Task is cancelled now rather than left
+      // awaiting until the deadline; a sync handler cannot be interrupted, so
+      // it runs on and its answer is dropped.
+      const abandoned = pending.done && pending.route.kind === 'async';
+      if (!abandoned && pending.deadline > now) continue;
       this.remove(id);
+      if (pending.route.kind === 'async') this.native.cancel(id);
       if (pending.done) continue;
       this.log.warn('siphon.server', `handler ${pending.route.name} exceeded its timeout (${pending.method} ${pending.path}): answered 504`);
       this.answer(pending, 504, TEXT, 'Gateway Timeout\n');
-      if (pending.route.kind === 'async') this.native.cancel(id);
     }
     this.afterRemoval();
   }
