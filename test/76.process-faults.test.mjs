@@ -6,14 +6,17 @@
 // 5xx or a closed connection, the traceback is logged, nothing stays in
 // flight, and the next ordinary request is answered.
 // (Graceful drain under load is test/27; a worker's os._exit restart, test/31.)
+// SIPHON_SOAK=1 makes the closing storm of faults ten times longer.
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { ENGINES, assertHealthy, assertNoInternalErrors, assertNothingStuck, exchange, lines, rssMiB, sleep, twoEngines } from './helpers/hostile.mjs';
+import { ENGINES, assertHealthy, assertNoInternalErrors, assertNothingStuck, exchange, lines, openFds, rssMiB, sleep, twoEngines } from './helpers/hostile.mjs';
 import { request } from './helpers/http.mjs';
 import { spawnSiphon, startSiphon, writeProject } from './helpers/siphon.mjs';
+
+const SOAK = process.env.SIPHON_SOAK ? 10 : 1;
 
 // [case, python statement run by the handler, the traceback's last line (sync, async)]
 const RAISES = [
@@ -261,6 +264,25 @@ describe('process faults', () => {
       });
     });
   }
+
+  it(`a storm of ${400 * SOAK} faults on both engines (exceptions, aborted handlers): no leak, nothing stuck`, async () => {
+    const pid = siphon.child.pid;
+    const [fds, rss] = [openFds(pid), rssMiB(pid)];
+    const names = RAISES.map(([name]) => name).filter((name) => name !== 'huge-message');
+    for (let batch = 0; batch < 20 * SOAK; batch++) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => {
+          const url = siphon.urls[i % 2];
+          if (i % 4 === 3) return exchange(url, `GET /wait-async/storm-${batch}-${i} HTTP/1.1\r\nHost: x\r\n\r\n`, { limitMs: 50 });
+          return request(`${url}/${i % 3 ? 'sync' : 'async'}/${names[(batch + i) % names.length]}`).then((res) => assert.equal(res.status, 500));
+        }),
+      );
+    }
+    await assertNothingStuck(siphon);
+    assert.ok(openFds(pid) < fds + 20, `file descriptors ${fds} -> ${openFds(pid)}`);
+    assert.ok(rssMiB(pid) < rss + 100, `RSS ${rss.toFixed(0)} -> ${rssMiB(pid).toFixed(0)} MiB`);
+    await assertHealthy(siphon);
+  });
 
   it('leaves no internal error in the log', () => {
     assertNoInternalErrors(siphon);
