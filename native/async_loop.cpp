@@ -181,6 +181,7 @@ void AsyncLoop::ThreadMain() {
               "asyncio loop " + std::to_string(index_) + " stopped: " + TakeExceptionText());
   }
   Py_CLEAR(create_task_);
+  Py_CLEAR(call_soon_);
 }
 
 void AsyncLoop::Drain() {
@@ -197,20 +198,14 @@ void AsyncLoop::Drain() {
     wake_pending_ = false;
     stopping = stopping_;
   }
-  for (uint32_t id : cancels) {
-    auto it = suspended_.find(id);
-    if (it == suspended_.end()) continue;  // finished, or never suspended on this loop
-    cancelled_[id] = true;
-    PyRef done = PyRef::Steal(PyObject_CallMethodNoArgs(it->second, g_str_cancel));
-    if (!done) PyErr_Clear();
-  }
   DrainDeferredDecrefs();
   // Everything this drain answers (and logs) reaches JS in one hand-over.
   CompletionBridge::BatchScope one_handover;
   if (!create_task_) {
     PyRef loop = PyRef::Steal(PyObject_CallNoArgs(g_get_running_loop));
     create_task_ = loop ? PyObject_GetAttrString(loop.get(), "create_task") : nullptr;
-    if (!create_task_) {
+    call_soon_ = loop ? PyObject_GetAttrString(loop.get(), "call_soon") : nullptr;
+    if (!create_task_ || !call_soon_) {
       LogToHost(LogLevel::kError, "siphon.workers", "asyncio loop unusable: " + TakeExceptionText());
       return;
     }
@@ -218,6 +213,19 @@ void AsyncLoop::Drain() {
   for (auto& record : batch) {
     dispatcher_.OnStarted();
     Run(std::move(record));
+  }
+  // Cancels go after the batch: a request whose client left while it was
+  // still queued arrives in the same drain as its cancel, and only once it
+  // has run is its Task known. The cancel is scheduled, not called: a Task
+  // cancelled before its first step would throw into the resume() wrapper
+  // before it starts, and the handler would never see CancelledError.
+  for (uint32_t id : cancels) {
+    auto it = suspended_.find(id);
+    if (it == suspended_.end()) continue;  // finished, or never suspended on this loop
+    cancelled_[id] = true;
+    PyRef cancel = PyRef::Steal(PyObject_GetAttr(it->second, g_str_cancel));
+    PyRef scheduled = cancel ? PyRef::Steal(PyObject_CallOneArg(call_soon_, cancel.get())) : PyRef();
+    if (!scheduled) PyErr_Clear();
   }
   if (stopping) {
     PyRef loop = PyRef::Steal(PyObject_CallNoArgs(g_get_running_loop));

@@ -54,6 +54,7 @@ class AsyncLoop {
   bool stopping_ = false;
   std::thread thread_;
   PyObject* create_task_ = nullptr;  // bound loop.create_task, loop thread only
+  PyObject* call_soon_ = nullptr;    // bound loop.call_soon, loop thread only
 };
 
 // Registers the PendingResponse type and caches siphon._worker helpers. GIL held.

@@ -77,6 +77,9 @@ void Dispatcher::Flush() {
 void Dispatcher::Cancel(uint32_t id) {
   // The JS side does not know which loop got the request; with a GIL there is
   // one loop, and asking the others is a no-op.
+  // Flushing first puts a request still staged here in its loop's queue ahead
+  // of the cancel, so the loop never sees the cancel before the request.
+  Flush();
   for (auto& loop : loops_) loop->Cancel(id);
 }
 
