@@ -40,6 +40,11 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const SLOWEST_UPLOAD_BYTES_PER_S = 16 * 1024;
 // An answer nobody reads is dropped after this long without progress.
 export const SEND_STALL_MS = 10_000;
+// An HTTP/1.1 request body that stops arriving is dropped after this long
+// without a byte, as uWS's idle timeout drops it; the whole-request limit
+// alone (10 s + 1 s per 16 KiB: 74 s at 1 MiB) let a client hold a
+// connection seven times longer than on uWS (found by the fuzz run, test/fuzz).
+export const BODY_IDLE_MS = 10_000;
 // An HTTP/2 connection with no open stream and no frames for this long is closed (GOAWAY).
 export const H2_IDLE_TIMEOUT_MS = 30_000;
 // Streams one HTTP/2 connection may have open at once (nginx: 128).
@@ -344,6 +349,9 @@ export class NodeListener {
     });
     // HTTP/2 requests need not declare a length, so the body is always read to its end.
     const body = new BodyCollector(verdict.declared, config.maxBodyBytes);
+    // No callback: node:http destroys a socket whose timeout nobody handles.
+    // Cleared at the end of the body, so a slow handler never trips it.
+    if (!h2 && verdict.hasBody) socket.setTimeout(BODY_IDLE_MS);
     req.on('data', (chunk: Buffer) => {
       if (pending.done) return;
       const refused = body.push(chunk);
@@ -354,6 +362,7 @@ export class NodeListener {
       }
     });
     req.on('end', () => {
+      if (!h2 && verdict.hasBody) socket.setTimeout(0);
       if (pending.done) return;
       if (body.short) {
         // Only HTTP/2 can end a stream early; HTTP/1.1 framing waits for the bytes.
