@@ -6,8 +6,9 @@
 // without an answer within 2 s), 'stall' (closed without an answer by an
 // engine's own 10 s idle/header timeout: a truncated request waits for its
 // missing bytes), 'hang' (neither answered nor closed within `hangMs`, longer
-// than any engine timeout), 'garbage' (bytes that are not an HTTP response).
-// The failures: hangs, garbage, 5xx other than 501/505 (the node engine's
+// than any engine timeout), 'garbage' (bytes that are not an HTTP response),
+// 'refused' (no connection: the server is gone).
+// The failures: hangs, garbage, refusals, 5xx other than 501/505 (the node engine's
 // answers to an unknown transfer coding or HTTP version; the script's handlers
 // never raise, so a 500 is a server bug), a failed health check, the server
 // exiting, or an internal error logged.
