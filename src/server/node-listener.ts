@@ -45,8 +45,10 @@ export const SEND_STALL_MS = 10_000;
 // alone (10 s + 1 s per 16 KiB: 74 s at 1 MiB) let a client hold a
 // connection seven times longer than on uWS (found by the fuzz run, test/fuzz).
 export const BODY_IDLE_MS = 10_000;
-// An HTTP/2 connection with no open stream and no frames for this long is closed (GOAWAY).
-export const H2_IDLE_TIMEOUT_MS = 30_000;
+// An HTTP/2 connection with no open stream and no frames for this long is
+// closed (GOAWAY), as uWS closes idle HTTP/1.1 connections. This also ends
+// connections node:http2 leaves open after sending a GOAWAY for a protocol error.
+export const H2_IDLE_TIMEOUT_MS = 10_000;
 // Streams one HTTP/2 connection may have open at once (nginx: 128).
 export const H2_MAX_CONCURRENT_STREAMS = 100;
 
@@ -111,8 +113,10 @@ function write(res: Response, h2: boolean, status: number, headers: readonly str
 // SEND_STALL_MS, as uWS does: the bytes queued for it are freed.
 function closeIfStalled(res: Response, h2: boolean): void {
   if (h2) {
+    // node:http2 re-arms a stream's timeout while its writes make progress,
+    // so half the limit drops a stalled answer 5-10 s after it stopped, as below.
     const stream = (res as http2.Http2ServerResponse).stream;
-    stream.setTimeout(SEND_STALL_MS, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+    stream.setTimeout(SEND_STALL_MS / 2, () => stream.close(http2.constants.NGHTTP2_CANCEL));
     return;
   }
   // node:http destroys a socket whose timeout nobody handles, and sets its
@@ -361,8 +365,7 @@ export class NodeListener {
         else refuse(400, 'Bad Request: body longer than its Content-Length', true, undefined, route);
       }
     });
-    req.on('end', () => {
-      if (!h2 && verdict.hasBody) socket.setTimeout(0);
+    const complete = () => {
       if (pending.done) return;
       if (body.short) {
         // Only HTTP/2 can end a stream early; HTTP/1.1 framing waits for the bytes.
@@ -376,6 +379,22 @@ export class NodeListener {
         pending.done = true;
         refuse(RETRY_LATER.status, RETRY_LATER.text, false, RETRY_LATER.headers, route);
       }
+    };
+    req.on('end', () => {
+      if (!h2 && verdict.hasBody) socket.setTimeout(0);
+      if (!h2) {
+        complete();
+        return;
+      }
+      // A rapid-reset client (CVE-2023-44487) cancels each stream in the same
+      // read as its request, and node:http2 ends the request before it handles
+      // the RST_STREAM: waiting for the rest of the read keeps cancelled
+      // streams from reaching a handler.
+      const stream = (req as http2.Http2ServerRequest).stream;
+      setImmediate(() => {
+        if (stream.closed) pending.done = true;
+        else complete();
+      });
     });
     req.on('error', () => {
       pending.done = true;
@@ -388,18 +407,55 @@ function stripMapped(ip: string): string {
 }
 
 // HTTP/2 connections: closed after H2_IDLE_TIMEOUT_MS without frames while no
-// stream is open (a stream waiting for its handler keeps it open).
+// stream is open. A stream whose request stops arriving for as long is
+// cancelled, as uWS drops a stalled upload.
 function watchSession(session: http2.ServerHttp2Session): void {
+  blameClientFaults(session);
   let open = 0;
   session.on('stream', (stream: http2.ServerHttp2Stream) => {
     open++;
     stream.once('close', () => open--);
+    stream.setTimeout(H2_IDLE_TIMEOUT_MS, () => {
+      if (!stream.readableEnded) stream.close(http2.constants.NGHTTP2_CANCEL);
+    });
   });
   // The timer restarts with every frame; it fires once per quiet spell.
   session.setTimeout(H2_IDLE_TIMEOUT_MS);
   session.on('timeout', () => {
-    if (open === 0 && !session.closed && !session.destroyed) session.close();
+    if (session.destroyed) return;
+    if (open === 0) {
+      session.close();
+      return;
+    }
+    // Streams are open, waiting for handlers or for a peer that is gone. Once
+    // node:http2 has sent a GOAWAY for a protocol error it stops reading and
+    // sends nothing more, so those streams never close: a connection that
+    // cannot answer a PING within the same time is dropped.
+    const gone = setTimeout(() => session.destroy(), H2_IDLE_TIMEOUT_MS).unref();
+    session.ping((err) => {
+      if (err) return;
+      clearTimeout(gone);
+      session.setTimeout(H2_IDLE_TIMEOUT_MS);
+    });
   });
+}
+
+// Connection errors nghttp2 reports to node:http2 instead of answering them
+// itself, which node:http2 then answers with GOAWAY INTERNAL_ERROR -- telling
+// the client the server failed. The code the client's fault calls for instead.
+const CLIENT_FAULTS = new Map<number | string | undefined, number>([
+  [-505, http2.constants.NGHTTP2_PROTOCOL_ERROR], // NGHTTP2_ERR_PROTO: a frame where none may be
+  [-524, http2.constants.NGHTTP2_FLOW_CONTROL_ERROR], // NGHTTP2_ERR_FLOW_CONTROL: a window past 2^31-1
+  [-905, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM], // NGHTTP2_ERR_TOO_MANY_CONTINUATIONS
+  ['ERR_HTTP2_TOO_MANY_INVALID_FRAMES', http2.constants.NGHTTP2_ENHANCE_YOUR_CALM],
+]);
+
+function blameClientFaults(session: http2.ServerHttp2Session): void {
+  const destroy = session.destroy.bind(session);
+  session.destroy = (error?: Error, code?: number) => {
+    const fault = error as NodeJS.ErrnoException | undefined;
+    destroy(error, code ?? CLIENT_FAULTS.get(fault?.errno) ?? CLIENT_FAULTS.get(fault?.code));
+  };
 }
 
 // One cleartext port, two protocols: a connection that opens with the HTTP/2
