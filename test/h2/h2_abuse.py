@@ -163,6 +163,8 @@ class Conn:
                 self.got["settings_acks"] += 1
             elif ftype == PING and flags & ACK:
                 self.got["pings"] += 1
+            elif ftype == PING:
+                self.send(frame(PING, ACK, 0, payload))  # as every client library does
 
     def close(self):
         try:
@@ -366,6 +368,40 @@ def unknown_frame_type_is_ignored(c: Conn):
     c.send(frame(0xEE, 0xFF, 0, b"ignore me") + frame(0xEF, 0, 1, b""))
     c.send(c.headers(1, request_headers(P("unknown_frame_type_is_ignored"))))
     c.read(until=lambda g: 1 in g["status"])
+
+
+def timed(check, low, high, key):
+    """`check`, and the server acted between `low` and `high` seconds in."""
+    def both(got, stream):
+        return check(got, stream) and low <= got.get(key, -1) <= high
+    both.text = f"{check.text}, after {low}-{high} s"
+    return both
+
+
+@case("stream states", timed(stream_error("CANCEL"), 8, 15, "cancelled_after"), slow=True)
+def request_body_that_stops_arriving(c: Conn):
+    """Slowloris over HTTP/2: half a body, then silence (the client still answers PINGs)."""
+    c.send(opened(c, "request_body_that_stops_arriving") + frame(DATA, 0, 1, b"half"))
+    started = time.monotonic()
+    c.read(20, until=lambda g: 1 in g["rst"] or g["goaway"] or g["closed"])
+    c.got["cancelled_after"] = round(time.monotonic() - started, 1)
+
+
+# node:http2 stops reading once it sent a GOAWAY for a protocol error, so the
+# stream opened before it never ends; the server must still close the socket.
+def goaway_then_closed(got, stream):
+    return got["goaway"] == "FRAME_SIZE_ERROR" and got["closed"] is True
+
+
+goaway_then_closed.text = "GOAWAY FRAME_SIZE_ERROR, then the socket closed"
+
+
+@case("stream states", timed(goaway_then_closed, 0, 25, "closed_after"), slow=True)
+def connection_left_open_after_a_goaway(c: Conn):
+    c.send(opened(c, "connection_left_open_after_a_goaway") + frame(RST_STREAM, 0, 1, b"\0" * 3))
+    started = time.monotonic()
+    c.read(30, until=lambda g: g["closed"])
+    c.got["closed_after"] = round(time.monotonic() - started, 1)
 
 
 # Flow control (§5.2, §6.9)
