@@ -23,6 +23,24 @@ export interface RequestHead {
   http10: boolean; // an HTTP/1.0 request (the node:http engine; uWS parses only HTTP/1.1)
 }
 
+// A head with no header fields counted yet: each engine fills in what it parses.
+export function newRequestHead(method: string, path: string, query: string, http10: boolean): RequestHead {
+  return {
+    method,
+    path,
+    query,
+    headers: [],
+    headerBytes: path.length + query.length,
+    contentLength: '',
+    contentLengths: 0,
+    transferEncoding: '',
+    transferEncodings: 0,
+    host: '',
+    hosts: 0,
+    http10,
+  };
+}
+
 // More header fields than this get 431 on every engine. (uWebSockets.js
 // cannot parse more than 48 at all: see docs/security.md.)
 export const MAX_HEADER_FIELDS = 100;

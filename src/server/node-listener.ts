@@ -15,7 +15,7 @@ import type * as tls from 'node:tls';
 
 import type { ServerConfig } from '../config';
 import { sharedHandle } from '../supervisor';
-import { admit, Admission, BodyCollector, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
+import { admit, Admission, BodyCollector, newRequestHead, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
 import { Endpoint, endpointsFor } from './endpoints';
 import { BAD_VALUE, badHeader, controlCharacterMessage, inspectHeaders, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS } from './response-checks';
 import { UNMATCHED } from './outcome';
@@ -165,20 +165,7 @@ function readHead(req: Request): { head: RequestHead; forwardedFor: string | und
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q + 1);
-  const head: RequestHead = {
-    method: (req.method ?? 'GET').toUpperCase(),
-    path,
-    query,
-    headers: [],
-    headerBytes: path.length + query.length,
-    contentLength: '',
-    contentLengths: 0,
-    transferEncoding: '',
-    transferEncodings: 0,
-    host: '',
-    hosts: 0,
-    http10: req.httpVersionMajor === 1 && req.httpVersionMinor === 0,
-  };
+  const head = newRequestHead((req.method ?? 'GET').toUpperCase(), path, query, req.httpVersionMajor === 1 && req.httpVersionMinor === 0);
   let forwardedFor: string | undefined;
   let authority: string | undefined;
   const raw = req.rawHeaders;

@@ -8,7 +8,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import type { ServerConfig } from '../config';
 import { isSupervisedChild } from '../supervisor';
 import { listenOn, Uws } from '../uws';
-import { admit, BodyCollector, FoundMatch, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
+import { admit, BodyCollector, FoundMatch, newRequestHead, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
 import { Endpoint, endpointsFor } from './endpoints';
 import { BAD_VALUE, badHeader, controlCharacterMessage, inspectHeaders, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, withoutHopHeaders } from './response-checks';
 import { UNMATCHED } from './outcome';
@@ -182,20 +182,7 @@ export class UwsListener {
     const rawMethod = req.getMethod();
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
-    head = {
-      method: METHODS[rawMethod] ?? rawMethod.toUpperCase(),
-      path,
-      query,
-      headers: [],
-      headerBytes: path.length + query.length,
-      contentLength: '',
-      contentLengths: 0,
-      transferEncoding: '',
-      transferEncodings: 0,
-      host: '',
-      hosts: 0,
-      http10: false,
-    };
+    head = newRequestHead(METHODS[rawMethod] ?? rawMethod.toUpperCase(), path, query, false);
     forwardedFor = undefined;
     req.forEach(collectHeader);
     const request = head;
