@@ -24,12 +24,12 @@ import type { RouteInfo } from './routes';
 import type { ServingState } from './serving';
 import { isBodiless } from './status';
 import { TLS_CIPHERS } from './tls-policy';
-import { formatClient, TrustedProxies } from './trusted-proxies';
+import { H2_MAX_CONCURRENT_STREAMS, watchSession } from './h2-sessions';
+import { sniff } from './protocol-sniff';
+import { formatClient, stripMapped, TrustedProxies } from './trusted-proxies';
 
 type Request = http.IncomingMessage | http2.Http2ServerRequest;
 type Response = http.ServerResponse | http2.Http2ServerResponse;
-
-const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 // Time limits of this engine (docs/security.md), close to uWebSockets.js's
 // fixed ones: 10 s to finish a TLS handshake, to send the request head, or to
@@ -45,13 +45,6 @@ export const SEND_STALL_MS = 10_000;
 // alone (10 s + 1 s per 16 KiB: 74 s at 1 MiB) let a client hold a
 // connection seven times longer than on uWS (found by the fuzz run, test/fuzz).
 export const BODY_IDLE_MS = 10_000;
-// An HTTP/2 connection with no open stream and no frames for this long is
-// closed (GOAWAY), as uWS closes idle HTTP/1.1 connections. This also ends
-// connections node:http2 leaves open after sending a GOAWAY for a protocol error.
-export const H2_IDLE_TIMEOUT_MS = 10_000;
-// Streams one HTTP/2 connection may have open at once (nginx: 128).
-export const H2_MAX_CONCURRENT_STREAMS = 100;
-
 function requestTimeoutFor(config: ServerConfig): number {
   return HEADERS_TIMEOUT_MS + Math.ceil(config.maxBodyBytes / SLOWEST_UPLOAD_BYTES_PER_S) * 1000;
 }
@@ -257,7 +250,7 @@ export class NodeListener {
       h1.emit('listening');
       const h2 = http2.createServer({ settings: h2Settings }, handler);
       this.inner.push(h1, h2);
-      server = net.createServer((socket) => sniff(socket, h1, h2));
+      server = net.createServer((socket) => sniff(socket, h1, h2, HEADERS_TIMEOUT_MS));
     }
     for (const inner of this.inner) {
       // "Expect: 100-continue" is answered only once the request passed admission.
@@ -387,89 +380,4 @@ export class NodeListener {
       pending.done = true;
     });
   }
-}
-
-function stripMapped(ip: string): string {
-  return ip.startsWith('::ffff:') && net.isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
-}
-
-// HTTP/2 connections: closed after H2_IDLE_TIMEOUT_MS without frames while no
-// stream is open. A stream whose request stops arriving for as long is
-// cancelled, as uWS drops a stalled upload.
-function watchSession(session: http2.ServerHttp2Session): void {
-  blameClientFaults(session);
-  let open = 0;
-  session.on('stream', (stream: http2.ServerHttp2Stream) => {
-    open++;
-    stream.once('close', () => open--);
-    stream.setTimeout(H2_IDLE_TIMEOUT_MS, () => {
-      if (!stream.readableEnded) stream.close(http2.constants.NGHTTP2_CANCEL);
-    });
-  });
-  // The timer restarts with every frame; it fires once per quiet spell.
-  session.setTimeout(H2_IDLE_TIMEOUT_MS);
-  session.on('timeout', () => {
-    if (session.destroyed) return;
-    if (open === 0) {
-      session.close();
-      return;
-    }
-    // Streams are open, waiting for handlers or for a peer that is gone. Once
-    // node:http2 has sent a GOAWAY for a protocol error it stops reading and
-    // sends nothing more, so those streams never close: a connection that
-    // cannot answer a PING within the same time is dropped.
-    const gone = setTimeout(() => session.destroy(), H2_IDLE_TIMEOUT_MS).unref();
-    session.ping((err) => {
-      if (err) return;
-      clearTimeout(gone);
-      session.setTimeout(H2_IDLE_TIMEOUT_MS);
-    });
-  });
-}
-
-// Connection errors nghttp2 reports to node:http2 instead of answering them
-// itself, which node:http2 then answers with GOAWAY INTERNAL_ERROR -- telling
-// the client the server failed. The code the client's fault calls for instead.
-const CLIENT_FAULTS = new Map<number | string | undefined, number>([
-  [-505, http2.constants.NGHTTP2_PROTOCOL_ERROR], // NGHTTP2_ERR_PROTO: a frame where none may be
-  [-524, http2.constants.NGHTTP2_FLOW_CONTROL_ERROR], // NGHTTP2_ERR_FLOW_CONTROL: a window past 2^31-1
-  [-905, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM], // NGHTTP2_ERR_TOO_MANY_CONTINUATIONS
-  ['ERR_HTTP2_TOO_MANY_INVALID_FRAMES', http2.constants.NGHTTP2_ENHANCE_YOUR_CALM],
-]);
-
-function blameClientFaults(session: http2.ServerHttp2Session): void {
-  const destroy = session.destroy.bind(session);
-  session.destroy = (error?: Error, code?: number) => {
-    const fault = error as NodeJS.ErrnoException | undefined;
-    destroy(error, code ?? CLIENT_FAULTS.get(fault?.errno) ?? CLIENT_FAULTS.get(fault?.code));
-  };
-}
-
-// One cleartext port, two protocols: a connection that opens with the HTTP/2
-// preface goes to the h2c server, anything else to the HTTP/1.1 server. A
-// connection that sends nothing decisive within HEADERS_TIMEOUT_MS is closed.
-function sniff(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
-  let seen = Buffer.alloc(0);
-  const onTimeout = () => socket.destroy();
-  socket.setTimeout(HEADERS_TIMEOUT_MS, onTimeout);
-  const onData = (chunk: Buffer) => {
-    seen = Buffer.concat([seen, chunk]);
-    const n = Math.min(seen.length, H2_PREFACE.length);
-    const isPrefix = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-    if (isPrefix && seen.length < H2_PREFACE.length) return; // need more bytes to decide
-    socket.removeListener('data', onData);
-    socket.removeListener('timeout', onTimeout);
-    socket.setTimeout(0);
-    socket.pause();
-    socket.unshift(seen);
-    if (isPrefix) {
-      // Http2Session reads the unshifted bytes itself; resuming would hand them to nobody.
-      h2.emit('connection', socket);
-    } else {
-      h1.emit('connection', socket);
-      socket.resume();
-    }
-  };
-  socket.on('data', onData);
-  socket.on('error', () => socket.destroy());
 }

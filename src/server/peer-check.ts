@@ -8,12 +8,9 @@ import type { HttpResponse } from 'uWebSockets.js';
 
 import { logger } from '../log';
 import type { NativeAddon } from '../native';
+import { stripMapped } from './trusted-proxies';
 
 type Mode = 'unchecked' | 'native' | 'fallback';
-
-function stripMapped(ip: string): string {
-  return ip.startsWith('::ffff:') && net.isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
-}
 
 function uwsIp(res: HttpResponse): string {
   return stripMapped(Buffer.from(res.getRemoteAddressAsText()).toString());

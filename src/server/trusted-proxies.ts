@@ -14,7 +14,8 @@ export function parseProxyEntry(entry: string): { ip: string; prefix: number; fa
   return { ip, prefix: Number(prefixText), family };
 }
 
-function stripMapped(ip: string): string {
+// An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d; report a.b.c.d.
+export function stripMapped(ip: string): string {
   return ip.startsWith('::ffff:') && net.isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
 }
 
