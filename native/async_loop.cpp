@@ -23,7 +23,6 @@ PyObject* g_resume = nullptr;    // siphon._worker.resume(coro, first_yield)
 PyObject* g_get_running_loop = nullptr;
 PyObject* g_str_result = nullptr;
 PyObject* g_str_cancel = nullptr;
-PyObject* g_str_cancelled = nullptr;
 PyObject* g_str_add_done_callback = nullptr;
 PyObject* g_kw_context = nullptr;  // ("context",) for vectorcall
 PyTypeObject* g_pending_type = nullptr;
@@ -97,7 +96,6 @@ bool InitAsyncLoops(PyObject* native_module) {
   g_get_running_loop = PyObject_GetAttrString(asyncio.get(), "get_running_loop");
   g_str_result = PyUnicode_InternFromString("result");
   g_str_cancel = PyUnicode_InternFromString("cancel");
-  g_str_cancelled = PyUnicode_InternFromString("cancelled");
   g_str_add_done_callback = PyUnicode_InternFromString("add_done_callback");
   g_kw_context = Py_BuildValue("(s)", "context");
   g_pending_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&kPendingSpec));
@@ -222,7 +220,7 @@ void AsyncLoop::Drain() {
   for (uint32_t id : cancels) {
     auto it = suspended_.find(id);
     if (it == suspended_.end()) continue;  // finished, or never suspended on this loop
-    cancelled_[id] = true;
+    cancelled_.insert(id);
     PyRef cancel = PyRef::Steal(PyObject_GetAttr(it->second, g_str_cancel));
     PyRef scheduled = cancel ? PyRef::Steal(PyObject_CallOneArg(call_soon_, cancel.get())) : PyRef();
     if (!scheduled) PyErr_Clear();

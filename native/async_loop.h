@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "py_ref.h"
@@ -25,8 +26,8 @@ class AsyncLoop {
   void PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records);  // JS thread, no GIL
   void Stop();
 
-  // JS thread: the client got its 504; cancel the request's Task if it is
-  // suspended on this loop, so a handler stuck on an await does not live forever.
+  // JS thread: nobody waits for the answer any more (the client got its 504,
+  // or went away); cancel the request's Task if it is suspended on this loop.
   void Cancel(uint32_t id);
 
   // Called by Python on the loop thread when the eventfd is readable.
@@ -49,7 +50,7 @@ class AsyncLoop {
   std::deque<std::unique_ptr<RequestRecord>> queue_;
   std::vector<uint32_t> cancel_requests_;                // guarded by mutex_
   std::unordered_map<uint32_t, PyObject*> suspended_;    // request id -> Task (owned); loop thread only
-  std::unordered_map<uint32_t, bool> cancelled_;         // loop thread only
+  std::unordered_set<uint32_t> cancelled_;               // loop thread only
   bool wake_pending_ = false;
   bool stopping_ = false;
   std::thread thread_;

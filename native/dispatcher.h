@@ -50,8 +50,8 @@ class Dispatcher {
   bool Submit(std::unique_ptr<RequestRecord> record);
   void Flush();
 
-  // JS thread: request `id` timed out; cancel it if it is suspended in an
-  // asyncio loop (a running `def` handler cannot be interrupted).
+  // JS thread: request `id` timed out or its client left; cancel it if it is
+  // suspended in an asyncio loop (a running `def` handler cannot be interrupted).
   void Cancel(uint32_t id);
 
   DispatchStats Stats() const;

@@ -13,10 +13,7 @@ namespace siphon {
 
 SyncPool::SyncPool(Dispatcher& dispatcher, int core, int max) : dispatcher_(dispatcher), max_(max) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (int i = 0; i < core; i++) {
-    SpawnLocked();
-    spawning_++;
-  }
+  for (int i = 0; i < core; i++) SpawnLocked();
 }
 
 SyncPool::~SyncPool() { Stop(); }
@@ -24,6 +21,7 @@ SyncPool::~SyncPool() { Stop(); }
 void SyncPool::SpawnLocked() {
   try {
     workers_.emplace_back([this] { WorkerMain(); });
+    spawning_++;
   } catch (const std::system_error& error) {
     LogToHost(LogLevel::kError, "siphon.workers",
               std::string("cannot start another sync worker thread: ") + error.what());
@@ -36,8 +34,9 @@ void SyncPool::PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records) {
   // Grow only while jobs outnumber idle threads: blocking handlers occupy
   // every thread, and the next job would otherwise wait behind them.
   while (static_cast<int>(queue_.size()) > idle_ + spawning_ && static_cast<int>(workers_.size()) < max_) {
+    const size_t before = workers_.size();
     SpawnLocked();
-    spawning_++;
+    if (workers_.size() == before) break;  // the system refused a thread (logged): no busy loop
   }
   if (records.size() == 1) {
     wake_.notify_one();

@@ -137,13 +137,13 @@ class NodePending implements PendingRequest {
 
   send(status: number, headers: readonly string[] | undefined, body: Buffer | string): void {
     this.done = true;
-    // Node's streams may queue the buffer by reference; the batch memory is reused.
-    const owned = typeof body === 'string' ? body : Buffer.from(body);
     if (headers !== undefined && inspectHeaders(headers) & BAD_VALUE) {
       this.state.log.error('siphon.handler', controlCharacterMessage(this.route.name, this.method, this.path, badHeader));
       write(this.res, this.h2, 500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY, this.head, this.state.draining);
       return;
     }
+    // Node's streams may queue the buffer by reference; the batch memory is reused.
+    const owned = typeof body === 'string' ? body : Buffer.from(body);
     try {
       write(this.res, this.h2, status, headers, owned, this.head, this.state.draining);
     } catch (err) {
@@ -221,7 +221,6 @@ export class NodeListener {
     const { config } = this;
     const headerLimit = Math.max(16384, config.maxHeaderBytes * 2);
     const h2Settings = { maxHeaderListSize: headerLimit, maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS };
-    const timing = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: requestTimeoutFor(config), connectionsCheckingInterval: 1000 };
     let server: net.Server;
     if (config.tls) {
       const tlsOptions: tls.SecureContextOptions & tls.TlsOptions = {
@@ -240,11 +239,14 @@ export class NodeListener {
         limitHttp1(secure, config);
         server = secure;
       } else {
-        server = https.createServer({ ...tlsOptions, maxHeaderSize: headerLimit, ...timing }, handler);
+        const secure = https.createServer({ ...tlsOptions, maxHeaderSize: headerLimit }, handler);
+        limitHttp1(secure, config);
+        server = secure;
       }
       this.inner.push(server as https.Server);
     } else {
-      const h1 = http.createServer({ maxHeaderSize: headerLimit, ...timing }, handler);
+      const h1 = http.createServer({ maxHeaderSize: headerLimit }, handler);
+      limitHttp1(h1, config);
       // h1 never listens itself (sniff() hands it sockets), so start the timer that
       // enforces headersTimeout/requestTimeout the way listening would.
       h1.emit('listening');

@@ -17,21 +17,22 @@ for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
   HOST[ch.charCodeAt(0)] = 1;
 }
 
-export function validTargetPart(text: string): boolean {
+// True when every character of `text` is ASCII and marked in `allowed`.
+function onlyFrom(allowed: Uint8Array, text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 128 || TARGET[c] === 0) return false;
+    if (c >= 128 || allowed[c] === 0) return false;
   }
   return true;
 }
 
+export function validTargetPart(text: string): boolean {
+  return onlyFrom(TARGET, text);
+}
+
 // An empty Host is allowed (RFC 9112 §3.2: a target without an authority).
 export function validHost(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 128 || HOST[c] === 0) return false;
-  }
-  return true;
+  return onlyFrom(HOST, text);
 }
 
 export const enum Coding {

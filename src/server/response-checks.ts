@@ -11,8 +11,7 @@
 // unless something is found.
 
 export const BAD_VALUE = 1;
-export const HAS_DATE = 2;
-export const HAS_CONNECTION = 4;
+export const HOP_HEADER = 2; // a Date or Connection the uWS engine must not pass on
 
 // The name of the header with a bad value, when inspect() returned BAD_VALUE.
 export let badHeader = '';
@@ -21,8 +20,9 @@ export function inspectHeaders(headers: readonly string[]): number {
   let flags = 0;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
-    if (name.length === 4 && name.toLowerCase() === 'date') flags |= HAS_DATE;
-    else if (name.length === 10 && name.toLowerCase() === 'connection') flags |= HAS_CONNECTION;
+    if ((name.length === 4 && name.toLowerCase() === 'date') || (name.length === 10 && name.toLowerCase() === 'connection')) {
+      flags |= HOP_HEADER;
+    }
     const value = headers[i + 1];
     for (let j = 0; j < value.length; j++) {
       const c = value.charCodeAt(j);

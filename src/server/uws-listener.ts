@@ -10,7 +10,7 @@ import { isSupervisedChild } from '../supervisor';
 import { listenOn, Uws } from '../uws';
 import { admit, BodyCollector, FoundMatch, newRequestHead, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
 import { Endpoint, endpointsFor } from './endpoints';
-import { BAD_VALUE, badHeader, controlCharacterMessage, inspectHeaders, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, withoutHopHeaders } from './response-checks';
+import { BAD_VALUE, badHeader, controlCharacterMessage, HOP_HEADER, inspectHeaders, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, withoutHopHeaders } from './response-checks';
 import { UNMATCHED } from './outcome';
 import { peerCheck } from './peer-check';
 import type { PendingRequest } from './pending';
@@ -108,15 +108,13 @@ class UwsPending implements PendingRequest {
     // While draining, each answer closes its connection so clients reconnect elsewhere.
     let close = this.state.draining;
     const flags = headers === undefined ? 0 : inspectHeaders(headers);
-    if (flags !== 0) {
-      if (flags & BAD_VALUE) {
-        this.state.log.error('siphon.handler', controlCharacterMessage(this.route.name, this.method, this.path, badHeader));
-        [status, headers, body] = [500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY];
-      } else {
-        const cleaned = withoutHopHeaders(headers as string[]);
-        headers = cleaned.headers;
-        close ||= cleaned.close;
-      }
+    if (flags & BAD_VALUE) {
+      this.state.log.error('siphon.handler', controlCharacterMessage(this.route.name, this.method, this.path, badHeader));
+      [status, headers, body] = [500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY];
+    } else if (flags & HOP_HEADER) {
+      const cleaned = withoutHopHeaders(headers as string[]);
+      headers = cleaned.headers;
+      close ||= cleaned.close;
     }
     corked = { res: this.res, status, headers, body, head: this.head, close };
     this.res.cork(writeCorked);
