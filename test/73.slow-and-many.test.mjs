@@ -205,7 +205,11 @@ describe('slow and many', () => {
       ends.push(rssMiB(pid) - baseline);
       t.diagnostic(`round ${round}: RSS +${peak.toFixed(0)} MiB while stalled, ${ends.at(-1).toFixed(0)} MiB over the baseline after; released after ${heldMs} ms`);
     }
-    assert.ok(ends[1] < ends[0] + 48, `RSS keeps growing: ${ends.map((m) => m.toFixed(0)).join(' then ')} MiB over the baseline`);
+    // A leak keeps a whole round's answers (16 readers x 16 MiB = 256 MiB). What the
+    // allocators keep after a round varies from run to run (75-155 MiB seen after
+    // round 1), so the second round may add up to half a round's worth, not more.
+    const roundMiB = 2 * readers * 16;
+    assert.ok(ends[1] < ends[0] + roundMiB / 2, `RSS keeps growing: ${ends.map((m) => m.toFixed(0)).join(' then ')} MiB over the baseline`);
   });
 
   it('slowhttptest slow headers, slow body and slow read: the service stays available and the server drops every connection', async (t) => {
