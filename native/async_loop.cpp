@@ -19,7 +19,7 @@ namespace siphon {
 namespace {
 
 PyObject* g_run_loop = nullptr;  // siphon._worker.run_loop(wake_fd, drain)
-PyObject* g_resume = nullptr;    // siphon._worker.resume(coro, first_yield)
+PyObject* g_resumed = nullptr;   // siphon._worker.Resumed(coro, first_yield)
 PyObject* g_get_running_loop = nullptr;
 PyObject* g_str_result = nullptr;
 PyObject* g_str_cancel = nullptr;
@@ -92,14 +92,14 @@ bool InitAsyncLoops(PyObject* native_module) {
   PyRef asyncio = PyRef::Steal(PyImport_ImportModule("asyncio"));
   if (!worker || !asyncio) return false;
   g_run_loop = PyObject_GetAttrString(worker.get(), "run_loop");
-  g_resume = PyObject_GetAttrString(worker.get(), "resume");
+  g_resumed = PyObject_GetAttrString(worker.get(), "Resumed");
   g_get_running_loop = PyObject_GetAttrString(asyncio.get(), "get_running_loop");
   g_str_result = PyUnicode_InternFromString("result");
   g_str_cancel = PyUnicode_InternFromString("cancel");
   g_str_add_done_callback = PyUnicode_InternFromString("add_done_callback");
   g_kw_context = Py_BuildValue("(s)", "context");
   g_pending_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&kPendingSpec));
-  return g_run_loop && g_resume && g_get_running_loop && g_str_result && g_str_add_done_callback &&
+  return g_run_loop && g_resumed && g_get_running_loop && g_str_result && g_str_add_done_callback &&
          g_kw_context && g_pending_type;
 }
 
@@ -215,7 +215,7 @@ void AsyncLoop::Drain() {
   // Cancels go after the batch: a request whose client left while it was
   // still queued arrives in the same drain as its cancel, and only once it
   // has run is its Task known. The cancel is scheduled, not called: a Task
-  // cancelled before its first step would throw into the resume() wrapper
+  // cancelled before its first step would throw into the Resumed wrapper
   // before it starts, and the handler would never see CancelledError.
   for (uint32_t id : cancels) {
     auto it = suspended_.find(id);
@@ -276,7 +276,7 @@ void AsyncLoop::Run(std::unique_ptr<RequestRecord> record) {
     Finished();
     return;
   }
-  PyRef resumed = PyRef::Steal(PyObject_CallFunctionObjArgs(g_resume, coro.get(), first.get(), nullptr));
+  PyRef resumed = PyRef::Steal(PyObject_CallFunctionObjArgs(g_resumed, coro.get(), first.get(), nullptr));
   PyObject* task_args[] = {resumed.get(), context.get()};
   PyRef task = resumed ? PyRef::Steal(PyObject_Vectorcall(create_task_, task_args, 1, g_kw_context)) : PyRef();
   auto* pending = task ? PyObject_New(PendingResponse, g_pending_type) : nullptr;
