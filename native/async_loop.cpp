@@ -1,14 +1,10 @@
 #include "async_loop.h"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <string>
 
-#include "completion_bridge.h"
-#include "dispatcher.h"
+#include "eventfd.h"
+#include "host_bridge.h"
+#include "worker_pool.h"
 #include "handler_result.h"
 #include "host_log.h"
 #include "py_request.h"
@@ -103,8 +99,8 @@ bool InitAsyncLoops(PyObject* native_module) {
          g_kw_context && g_pending_type;
 }
 
-AsyncLoop::AsyncLoop(Dispatcher& dispatcher, int index) : dispatcher_(dispatcher), index_(index) {
-  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+AsyncLoop::AsyncLoop(WorkerPool& pool, int index) : pool_(pool), index_(index) {
+  wake_fd_ = NewEventFd();
   thread_ = std::thread([this] { ThreadMain(); });
 }
 
@@ -121,12 +117,7 @@ void AsyncLoop::PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records) 
   if (wake) Wake();
 }
 
-void AsyncLoop::Wake() {
-  uint64_t one = 1;
-  // EAGAIN means the counter is already non-zero: the loop will wake anyway.
-  while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
-  }
-}
+void AsyncLoop::Wake() { WakeEventFd(wake_fd_); }
 
 void AsyncLoop::Cancel(uint32_t id) {
   bool wake;
@@ -157,14 +148,12 @@ void AsyncLoop::Stop() {
     stopping_ = true;
     wake_pending_ = true;
   }
-  uint64_t one = 1;
-  while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
-  }
+  Wake();
   // Handlers may still be awaiting; the loop thread ends with the process.
   if (thread_.joinable()) thread_.detach();
 }
 
-void AsyncLoop::Finished() { dispatcher_.OnFinished(); }
+void AsyncLoop::Finished() { pool_.OnFinished(); }
 
 void AsyncLoop::ThreadMain() {
   BlockAsyncSignalsInThisThread();
@@ -183,9 +172,7 @@ void AsyncLoop::ThreadMain() {
 }
 
 void AsyncLoop::Drain() {
-  uint64_t count;
-  while (read(wake_fd_, &count, sizeof(count)) < 0 && errno == EINTR) {
-  }
+  ResetEventFd(wake_fd_);
   std::deque<std::unique_ptr<RequestRecord>> batch;
   std::vector<uint32_t> cancels;
   bool stopping;
@@ -198,7 +185,7 @@ void AsyncLoop::Drain() {
   }
   DrainDeferredDecrefs();
   // Everything this drain answers (and logs) reaches JS in one hand-over.
-  CompletionBridge::BatchScope one_handover;
+  HostBridge::BatchScope one_handover;
   if (!create_task_) {
     PyRef loop = PyRef::Steal(PyObject_CallNoArgs(g_get_running_loop));
     create_task_ = loop ? PyObject_GetAttrString(loop.get(), "create_task") : nullptr;
@@ -209,7 +196,7 @@ void AsyncLoop::Drain() {
     }
   }
   for (auto& record : batch) {
-    dispatcher_.OnStarted();
+    pool_.OnStarted();
     Run(std::move(record));
   }
   // Cancels go after the batch: a request whose client left while it was

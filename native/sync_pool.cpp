@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "dispatcher.h"
+#include "worker_pool.h"
 #include "handler_result.h"
 #include "host_log.h"
 #include "py_request.h"
@@ -11,7 +11,7 @@
 
 namespace siphon {
 
-SyncPool::SyncPool(Dispatcher& dispatcher, int core, int max) : dispatcher_(dispatcher), max_(max) {
+SyncPool::SyncPool(WorkerPool& pool, int core, int max) : pool_(pool), max_(max) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (int i = 0; i < core; i++) SpawnLocked();
 }
@@ -83,11 +83,11 @@ void SyncPool::WorkerMain() {
       record = std::move(queue_.front());
       queue_.pop_front();
     }
-    dispatcher_.OnStarted();
+    pool_.OnStarted();
     PyEval_RestoreThread(state);
     RunSyncHandler(std::move(record));
     state = PyEval_SaveThread();
-    dispatcher_.OnFinished();
+    pool_.OnFinished();
   }
   PyEval_RestoreThread(state);
   PyGILState_Release(registered);

@@ -9,15 +9,15 @@
 #include <thread>
 #include <vector>
 
-#include "records.h"
+#include "request_record.h"
 
 namespace siphon {
 
-class Dispatcher;
+class WorkerPool;
 
 class SyncPool {
  public:
-  SyncPool(Dispatcher& dispatcher, int core, int max);
+  SyncPool(WorkerPool& pool, int core, int max);
   ~SyncPool();
   void PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records);  // JS thread
   void Stop();
@@ -27,7 +27,7 @@ class SyncPool {
   void SpawnLocked();
   void WorkerMain();
 
-  Dispatcher& dispatcher_;
+  WorkerPool& pool_;
   const int max_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;

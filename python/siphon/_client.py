@@ -64,6 +64,12 @@ def upstream_response(status, flat_headers, body):
     return response
 
 
+def _host_call(call):
+    """The "client" host call (src/client/outbound.ts): [client, method, url, name0, value0, ...]."""
+    key, method, url, headers, body, timeout_ms = call
+    return "client", [key, method, url, *headers], body, timeout_ms
+
+
 def _outcome(result):
     status, first, second = result
     if status == 0:
@@ -168,13 +174,13 @@ class Client:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return _outcome(native.client_call(*call))
+            return _outcome(native.host_call(*_host_call(call)))
         return self._send(loop, call)
 
     async def _send(self, loop, call):
         inbox = _inbox_for(loop)
         future = loop.create_future()
-        call_id = native.client_send(*call, inbox.id)
+        call_id = native.host_send(*_host_call(call), inbox.id)
         inbox.waiting[call_id] = future
         try:
             return await future

@@ -1,6 +1,6 @@
 """Whether we run inside the siphon process, and the native module if so."""
 try:
-    import _siphon_native as native  # built into the siphon addon
+    from . import _native as native  # built into the siphon addon (native/py_module.cpp)
 except ImportError:  # plain CPython: pytest, a REPL, an editor
     native = None
 

@@ -9,8 +9,8 @@ import { Agent, Dispatcher } from 'undici';
 
 import type { ClientConfig } from '../config';
 import type { Logger } from '../log';
-import type { NativeAddon } from '../native';
-import { BodyFailure, classify, Failure, MAX_RESPONSE_BYTES } from './errors';
+import type { HostCallReply, HostService } from '../host-calls';
+import { BodyFailure, classify, MAX_RESPONSE_BYTES } from './errors';
 
 // A named client's config, or an inline client's settings, plus a name for logs.
 type ClientSettings = Omit<ClientConfig, 'name'> & { label: string };
@@ -130,13 +130,13 @@ class OutboundClient {
   }
 }
 
-export class OutboundClients {
+// The "client" host service: http.Client calls from Python.
+export class OutboundClients implements HostService {
   private readonly named = new Map<string, OutboundClient>();
   private readonly inline = new Map<number, OutboundClient>();
 
   constructor(
     configs: readonly ClientConfig[],
-    private readonly native: NativeAddon,
     private readonly log: Logger,
   ) {
     for (const config of configs) {
@@ -175,13 +175,13 @@ export class OutboundClients {
     await Promise.all([...this.named.values(), ...this.inline.values()].map((c) => c.close()));
   }
 
-  // call: [client key, method, url, name0, value0, ...] from the bridge.
-  call(callId: number, timeoutMs: number, call: string[], body: Buffer): void {
-    const [key, method, rawUrl] = call;
-    const headers = call.slice(3);
+  // args: [client key, method, url, name0, value0, ...] (python/siphon/_client.py).
+  call(args: string[], body: Buffer, timeoutMs: number, reply: HostCallReply): void {
+    const [key, method, rawUrl] = args;
+    const headers = args.slice(3);
     const client = key.startsWith('#') ? this.inline.get(Number(key.slice(1))) : this.named.get(key);
     if (!client) {
-      this.fail(callId, { kind: 'unknown_client', message: `no client ${key} (closed, or not in http.yaml)` });
+      reply.failed('unknown_client', `no client ${key} (closed, or not in http.yaml)`);
       return;
     }
     let url: URL;
@@ -189,23 +189,19 @@ export class OutboundClients {
       url = new URL(rawUrl);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported scheme ${url.protocol}`);
     } catch (err) {
-      this.fail(callId, { kind: 'error', message: `invalid URL ${JSON.stringify(rawUrl)}: ${(err as Error).message}` });
+      reply.failed('error', `invalid URL ${JSON.stringify(rawUrl)}: ${(err as Error).message}`);
       return;
     }
     const timeout = timeoutMs > 0 ? timeoutMs : client.settings.timeoutMs;
     client.send(method, url, headers, body, timeout).then(
-      (result) => this.native.clientDone(callId, result.status, result.headers, result.body),
+      (result) => reply.done(result.status, result.headers, result.body),
       (err: unknown) => {
         const failure = (err as { code?: string }).code === 'SIPHON_CLIENT_FILE'
           ? { kind: 'error' as const, message: (err as Error).message }
           : classify(err, url, timeout);
         this.log.debug('siphon.client', `${method} ${url.origin}${url.pathname} via ${client.settings.label}: ${failure.message}`);
-        this.fail(callId, failure);
+        reply.failed(failure.kind, failure.message);
       },
     );
-  }
-
-  private fail(callId: number, failure: Failure): void {
-    this.native.clientFailed(callId, failure.kind, failure.message);
   }
 }
