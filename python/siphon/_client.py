@@ -4,10 +4,9 @@ The round trip runs in Node; a coroutine hands its asyncio loop back while the
 request is in flight, and a call from a sync handler blocks only its own
 thread, with the GIL released.
 """
-import asyncio
 import json
-import weakref
 
+from . import _host_calls as host_calls
 from ._client_errors import ClientError, UnknownClientError, error_for
 from ._response import Response
 from ._runtime import native
@@ -77,35 +76,6 @@ def _outcome(result):
     return upstream_response(status, first, second)
 
 
-class _LoopInbox:
-    """Where outcomes for one asyncio loop arrive (an eventfd the loop watches)."""
-
-    def __init__(self, loop):
-        self.id, fd = native.inbox_open()
-        self.waiting = {}
-        loop.add_reader(fd, self._drain)
-
-    def _drain(self):
-        for call_id, result in native.inbox_take(self.id):
-            future = self.waiting.pop(call_id, None)
-            if future is None or future.done():
-                continue  # the caller was cancelled (e.g. its request timed out)
-            try:
-                future.set_result(_outcome(result))
-            except ClientError as exc:
-                future.set_exception(exc)
-
-
-_inboxes = weakref.WeakKeyDictionary()
-
-
-def _inbox_for(loop):
-    inbox = _inboxes.get(loop)
-    if inbox is None:
-        inbox = _inboxes[loop] = _LoopInbox(loop)
-    return inbox
-
-
 class Client:
     """An outbound HTTP client.
 
@@ -171,21 +141,13 @@ class Client:
                 _body_bytes(body), self._timeout_ms or 0)
         if native is None:
             return _offline().send(call)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return _outcome(native.host_call(*_host_call(call)))
+        loop = host_calls.running_loop()
+        if loop is None:
+            return _outcome(host_calls.call_blocking(*_host_call(call)))
         return self._send(loop, call)
 
     async def _send(self, loop, call):
-        inbox = _inbox_for(loop)
-        future = loop.create_future()
-        call_id = native.host_send(*_host_call(call), inbox.id)
-        inbox.waiting[call_id] = future
-        try:
-            return await future
-        finally:
-            inbox.waiting.pop(call_id, None)
+        return _outcome(await host_calls.call_async(loop, *_host_call(call)))
 
     def get(self, path, *, headers=None):
         """request("GET", path, headers=headers)."""
