@@ -7,6 +7,8 @@
 #include "py_request.h"
 #include "py_response.h"
 #include "python_runtime.h"
+#include "sync_pool.h"
+#include "worker_pool.h"
 
 namespace siphon {
 namespace {
@@ -105,6 +107,17 @@ PyObject* HostCall(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return OutcomeTuple(outcome);
 }
 
+// sync_call(call, args, settle): runs call(*args) on the sync pool, then
+// settle(result, exception) there (python/siphon/_chain.py).
+PyObject* SyncCall(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 3 || !PyCallable_Check(args[0]) || !PyTuple_Check(args[1]) || !PyCallable_Check(args[2])) {
+    PyErr_SetString(PyExc_TypeError, "sync_call(call, args: tuple, settle)");
+    return nullptr;
+  }
+  Workers().PushSyncCall(SyncJob{nullptr, PyRef::Borrow(args[0]), PyRef::Borrow(args[1]), PyRef::Borrow(args[2])});
+  Py_RETURN_NONE;
+}
+
 PyObject* InboxOpen(PyObject*, PyObject*) {
   int fd = -1;
   uint32_t id = OpenInbox(&fd);
@@ -158,6 +171,8 @@ PyMethodDef kMethods[] = {
      "queue a call to a host service (client, cache); its outcome lands in an inbox"},
     {"host_call", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(HostCall)), METH_FASTCALL,
      "call a host service and wait for the outcome with the GIL released"},
+    {"sync_call", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(SyncCall)), METH_FASTCALL,
+     "run call(*args) on the sync pool, then settle(result, exception) there"},
     {"inbox_open", InboxOpen, METH_NOARGS, "a new inbox: (id, eventfd)"},
     {"inbox_take", InboxTake, METH_O, "the outcomes waiting in an inbox"},
     {"client_define", ClientDefine, METH_O, "register an inline client's settings; returns its key"},

@@ -83,6 +83,8 @@ void WorkerPool::Cancel(uint32_t id) {
   for (auto& loop : loops_) loop->Cancel(id);
 }
 
+void WorkerPool::PushSyncCall(SyncJob&& job) { sync_->PushCall(std::move(job)); }
+
 void WorkerPool::Progress() { last_progress_ns_.store(NowNs(), std::memory_order_relaxed); }
 
 void WorkerPool::OnStarted() {

@@ -17,6 +17,7 @@ namespace siphon {
 
 class SyncPool;
 class AsyncLoop;
+struct SyncJob;
 
 struct PoolSettings {
   int sync_pool_size = 8;
@@ -53,6 +54,10 @@ class WorkerPool {
   // JS thread: request `id` timed out or its client left; cancel it if it is
   // suspended in an asyncio loop (a running `def` handler cannot be interrupted).
   void Cancel(uint32_t id);
+
+  // An asyncio loop thread (GIL held): run a `def` piece of an async chain
+  // on the sync pool (sync_pool.h SyncJob).
+  void PushSyncCall(SyncJob&& job);
 
   WorkerStats Stats() const;
 

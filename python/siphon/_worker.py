@@ -2,7 +2,7 @@
 import asyncio
 import collections.abc
 
-__all__ = ["run_loop", "Resumed", "HandlerExit"]
+__all__ = ["run_loop", "Resumed", "HandlerExit", "settle_from_thread"]
 
 
 class HandlerExit(Exception):
@@ -18,6 +18,20 @@ def run_loop(wake_fd, drain):
         loop.run_forever()
     finally:
         loop.remove_reader(wake_fd)
+
+
+def settle_from_thread(loop, future, result, error):
+    """From a sync pool thread: hand a `def` piece's outcome to the loop awaiting it."""
+    loop.call_soon_threadsafe(_settle, future, result, error)
+
+
+def _settle(future, result, error):
+    if future.cancelled():  # its request timed out or its client left
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 _NOTHING = object()
