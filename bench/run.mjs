@@ -5,6 +5,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { countInstructions } from './instructions.mjs';
 import { treeCpuSeconds, treePids, treeRssMb } from './proc.mjs';
 import { ROOT, startSiphon, startUvicorn, startUws, uvicornMissing } from './servers.mjs';
 import { wrk } from './wrk.mjs';
@@ -50,6 +51,10 @@ const { values: opts } = parseArgs({
     'wrk-threads': { type: 'string', default: '1' },
     'siphon-processes': { type: 'string' },
     soak: { type: 'boolean', default: false },
+    instructions: { type: 'boolean', default: false },
+    requests: { type: 'string', default: '20000' }, // --instructions: counted requests per server
+    top: { type: 'string', default: '15' }, // --instructions: functions listed per server
+    'browser-headers': { type: 'boolean', default: false }, // --instructions: send 8 more headers, as a browser does
     'soak-first': { type: 'string', default: '100000' },
     'soak-total': { type: 'string', default: '1000000' },
   },
@@ -102,12 +107,14 @@ async function main() {
   console.log(`siphon bench: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   try {
     if (opts.soak) result.soak = await soak(started);
+    else if (opts.instructions) result.instructions = await instructions();
     else Object.assign(result, await compare());
   } finally {
     await stopAll();
   }
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  const file = join(ROOT, 'bench', 'results', `${started.toISOString().replace(/[:.]/g, '-')}${opts.soak ? '-soak' : ''}.json`);
+  const kind = opts.soak ? '-soak' : opts.instructions ? '-instructions' : '';
+  const file = join(ROOT, 'bench', 'results', `${started.toISOString().replace(/[:.]/g, '-')}${kind}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\nresults: ${file}`);
 }
@@ -301,6 +308,32 @@ function printTargets(scenarios) {
   if (rows.length === 0) return;
   console.log('\ntargets (issue 5)');
   printTable(['target', 'measured', 'goal', ''], rows);
+}
+
+// ---- instructions per request (callgrind) ------------------------------
+
+async function instructions() {
+  const scenarios = scenarioNames.filter((n) => !SCENARIOS[n].method).map((name) => ({ name, ...SCENARIOS[name] }));
+  const servers = serverNames.filter((n) => n === 'siphon' || n === 'uws');
+  const counted = await countInstructions({
+    scenarios, servers, requests: int('requests'), warmup: 2000, connections: 8, top: Number(opts.top),
+    browserHeaders: opts['browser-headers'],
+  });
+  for (const scenario of scenarios) {
+    const siphon = counted[`${scenario.name}/siphon`];
+    const uws = counted[`${scenario.name}/uws`];
+    if (siphon && uws && !scenario.pythonOnly) {
+      console.log(`${scenario.name}: siphon − uws = ${fmt(siphon.per_request - uws.per_request)} instructions per request (${ratio(siphon.per_request, uws.per_request)}× uws)`);
+    }
+  }
+  for (const [key, r] of Object.entries(counted)) {
+    console.log(`\n${key}: instructions per request by object file`);
+    printTable(['instr/req', 'object'], r.objects.map((t) => [fmt(t.per_request), t.what]));
+    if (r.top.length === 0) continue;
+    console.log(`\n${key}: top functions (self instructions per request)`);
+    printTable(['instr/req', 'function'], r.top.map((t) => [fmt(t.per_request), t.what.slice(0, 120)]));
+  }
+  return counted;
 }
 
 // ---- soak: does siphon's memory settle? -----------------------------------

@@ -93,6 +93,15 @@ void WorkerPool::OnStarted() {
   Progress();
 }
 
+bool WorkerPool::Idle() const {
+  return staged_.empty() && queued_.load(std::memory_order_relaxed) == 0 && inflight_.load(std::memory_order_relaxed) == 0;
+}
+
+void WorkerPool::OnStartedInline() {
+  inflight_.fetch_add(1, std::memory_order_relaxed);
+  Progress();
+}
+
 void WorkerPool::OnFinished() {
   inflight_.fetch_sub(1, std::memory_order_relaxed);
   completed_.fetch_add(1, std::memory_order_relaxed);

@@ -65,6 +65,13 @@ class WorkerPool {
   void OnStarted();
   void OnFinished();
 
+  // For the inline runner (JS thread): nothing queued, staged or running
+  // anywhere; the loop an inline first step belongs to; a request taken
+  // inline starts without having been queued.
+  bool Idle() const;
+  AsyncLoop* InlineLoop() const { return loops_.empty() ? nullptr : loops_[0].get(); }
+  void OnStartedInline();
+
  private:
   void Progress();
 

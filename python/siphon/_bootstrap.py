@@ -42,12 +42,40 @@ class _HostLogHandler(logging.Handler):
             self.handleError(record)
 
 
+def _keep_signals_with_the_host():
+    """Refuse signal handlers on Python's main thread, which is the host's.
+
+    Scripts run on siphon's worker threads, where CPython refuses them by
+    itself; but an `async def` handler may take its first step on the JS
+    thread (Python's main thread), and a handler installed there would take
+    SIGTERM or SIGINT away from siphon's graceful shutdown.
+    """
+    import signal
+    import threading
+
+    def guarded(original):
+        def refuse(*args, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                raise ValueError(
+                    f"signal.{original.__name__}() is not available in siphon: the host owns signals "
+                    f"(use @http.on_shutdown for cleanup)"
+                )
+            return original(*args, **kwargs)
+        refuse.__name__ = original.__name__
+        refuse.__doc__ = original.__doc__
+        return refuse
+
+    signal.signal = guarded(signal.signal)
+    signal.set_wakeup_fd = guarded(signal.set_wakeup_fd)
+
+
 def configure(venv):
-    """Run once at start-up: the virtualenv, and `logging` routed to the host logger."""
+    """Run once at start-up: the virtualenv, signals, and `logging` routed to the host logger."""
     from ._runtime import native
 
     if venv:
         add_virtualenv(venv)
+    _keep_signals_with_the_host()
     root = logging.getLogger()
     root.handlers[:] = [_HostLogHandler(native.log)]
     host_level = native.log_level()

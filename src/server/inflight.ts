@@ -3,6 +3,7 @@
 // owns request_timeout_ms (504) for every listener. Whichever engine accepted
 // a request supplies how to answer it (PendingRequest).
 import type { Addon } from '../addon/addon';
+import type { InlineAnswer } from '../addon/host-messages';
 import type { Logger } from '../log';
 import type { OutcomeSink } from './outcome';
 import type { PendingRequest } from './pending';
@@ -22,6 +23,8 @@ export class InflightRequests {
     private readonly log: Logger,
     // Told when the table turns non-empty or empty.
     private readonly onBusyChange: () => void,
+    // Reads what a handler run inline produced (its answer comes back through respond).
+    private readonly readInline: (answer: InlineAnswer) => void,
   ) {}
 
   // Called once listeners are known: check timeouts often enough for the shortest.
@@ -38,7 +41,7 @@ export class InflightRequests {
     pending: PendingRequest,
     route: number,
     query: string,
-    headers: string[],
+    headers: Parameters<Addon['submit']>[5],
     body: Buffer | ArrayBuffer | undefined,
     params: string[] | undefined,
     socket: Parameters<Addon['submit']>[8],
@@ -46,10 +49,16 @@ export class InflightRequests {
   ): boolean {
     const id = this.nextId;
     this.nextId = id >= 0x7fffffff ? 1 : id + 1;
-    const accepted = this.addon.submit(id, route, pending.method, pending.path, query, headers, body, params, socket, client);
-    if (!accepted) return false;
+    // In the table before the addon sees it: a handler run inline on this
+    // thread is answered (respond) before submit returns.
     this.pending.set(id, pending);
-    if (this.pending.size === 1) {
+    const accepted = this.addon.submit(id, route, pending.method, pending.path, query, headers, body, params, socket, client);
+    if (accepted === false) {
+      this.pending.delete(id);
+      return false;
+    }
+    if (accepted !== true) this.readInline(accepted);
+    if (this.pending.has(id) && this.pending.size === 1) {
       this.onBusyChange();
       if (!this.sweepTimer) this.sweepTimer = setInterval(() => this.sweep(), this.sweepEveryMs);
     }
