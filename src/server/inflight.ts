@@ -11,6 +11,10 @@ import { GATEWAY_TIMEOUT, INTERNAL_ERROR, PlainAnswer, plainBody, plainHeaders }
 
 export class InflightRequests {
   private readonly pending = new Map<number, PendingRequest>();
+  // The request being submitted: a handler run inline answers it before
+  // submit returns, and then it never needs a place in the table.
+  private submitting: PendingRequest | undefined;
+  private submittingId = 0;
   private nextId = 1;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepEveryMs = 250;
@@ -49,16 +53,16 @@ export class InflightRequests {
   ): boolean {
     const id = this.nextId;
     this.nextId = id >= 0x7fffffff ? 1 : id + 1;
-    // In the table before the addon sees it: a handler run inline on this
-    // thread is answered (respond) before submit returns.
-    this.pending.set(id, pending);
+    this.submitting = pending;
+    this.submittingId = id;
     const accepted = this.addon.submit(id, route, pending.method, pending.path, query, headers, body, params, socket, client);
-    if (accepted === false) {
-      this.pending.delete(id);
-      return false;
-    }
-    if (accepted !== true) this.readInline(accepted);
-    if (this.pending.has(id) && this.pending.size === 1) {
+    if (accepted !== true && accepted !== false) this.readInline(accepted);
+    const unanswered = this.submitting !== undefined;
+    this.submitting = undefined;
+    if (accepted === false) return false;
+    if (!unanswered) return true;
+    this.pending.set(id, pending);
+    if (this.pending.size === 1) {
       this.onBusyChange();
       if (!this.sweepTimer) this.sweepTimer = setInterval(() => this.sweep(), this.sweepEveryMs);
     }
@@ -67,6 +71,12 @@ export class InflightRequests {
 
   // A handler's answer (the addon's Response message).
   respond(id: number, status: number, headers: readonly string[] | undefined, body: Buffer | string): void {
+    if (this.submitting !== undefined && id === this.submittingId) {
+      const answered = this.submitting;
+      this.submitting = undefined;
+      if (!answered.done) this.answer(answered, status, headers, body);
+      return;
+    }
     const pending = this.pending.get(id);
     if (!pending) return; // timed out: the 504 already went out
     this.remove(id);

@@ -63,6 +63,9 @@ function writeCorked(): void {
   writeResponse(corked.res, corked.status, corked.headers, corked.body, corked.head, corked.close);
 }
 
+// True while uWS runs onRequest: writes there need no cork of their own.
+let inRequestCallback = false;
+
 class UwsPending implements PendingRequest {
   done = false;
 
@@ -90,6 +93,12 @@ class UwsPending implements PendingRequest {
       const cleaned = withoutHopHeaders(headers as string[]);
       headers = cleaned.headers;
       close ||= cleaned.close;
+    }
+    // Inside uWS's request callback (a handler run inline) writes are corked
+    // already; anywhere else they are corked here, into one send.
+    if (inRequestCallback) {
+      writeResponse(this.res, status, headers, body, this.head, close);
+      return;
     }
     corked = { res: this.res, status, headers, body, head: this.head, close };
     this.res.cork(writeCorked);
@@ -151,6 +160,15 @@ export class UwsListener {
   }
 
   private onRequest(res: HttpResponse, req: HttpRequest): void {
+    inRequestCallback = true;
+    try {
+      this.handle(res, req);
+    } finally {
+      inRequestCallback = false;
+    }
+  }
+
+  private handle(res: HttpResponse, req: HttpRequest): void {
     const { config, state } = this;
     const request = uwsHead.read(req, state.addon);
     const { path } = request;
