@@ -13,15 +13,15 @@ namespace siphon {
 
 SyncPool::SyncPool(WorkerPool& pool, int core, int max) : pool_(pool), max_(max) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (int i = 0; i < core; i++) SpawnLocked();
+  for (int i = 0; i < core; i++) SpawnLocked(/*contending=*/false);
 }
 
 SyncPool::~SyncPool() { Stop(); }
 
-void SyncPool::SpawnLocked() {
+void SyncPool::SpawnLocked(bool contending) {
   try {
-    workers_.emplace_back([this] { WorkerMain(); });
-    spawning_++;
+    workers_.emplace_back([this, contending] { WorkerMain(contending); });
+    if (contending) contending_++;
   } catch (const std::system_error& error) {
     LogToHost(LogLevel::kError, "siphon.workers",
               std::string("cannot start another sync worker thread: ") + error.what());
@@ -31,28 +31,32 @@ void SyncPool::SpawnLocked() {
 void SyncPool::PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& record : records) queue_.push_back(SyncJob{std::move(record), PyRef(), PyRef(), PyRef()});
-  GrowLocked();
-  if (records.size() == 1) {
-    wake_.notify_one();
-  } else {
-    wake_.notify_all();
-  }
+  WakeSpareLocked();
 }
 
 void SyncPool::PushCall(SyncJob&& job) {
   std::lock_guard<std::mutex> lock(mutex_);
   queue_.push_back(std::move(job));
-  GrowLocked();
-  wake_.notify_one();
+  WakeSpareLocked();
 }
 
-// Grow only while jobs outnumber idle threads: blocking handlers occupy
-// every thread, and the next job would otherwise wait behind them.
-void SyncPool::GrowLocked() {
-  while (static_cast<int>(queue_.size()) > idle_ + spawning_ && static_cast<int>(workers_.size()) < max_) {
-    const size_t before = workers_.size();
-    SpawnLocked();
-    if (workers_.size() == before) break;  // the system refused a thread (logged): no busy loop
+// At most one worker waits for the GIL to take queued work: the spare. With
+// the GIL, more would only hand it around; a worker that keeps it drains the
+// queue, and the spare runs as soon as a handler blocks (sleep, I/O and
+// blocking calls release the GIL), then wakes the next spare while work is
+// left. So CPU-bound handlers cost no hand-overs, blocking ones still run side
+// by side, and the pool grows -- never shrinking -- only when every thread is
+// busy in a handler. On a free-threaded build the chain wakes a thread per
+// queued job, which then all run at once.
+void SyncPool::WakeSpareLocked() {
+  if (queue_.empty() || contending_ > 0 || stopping_) return;
+  if (idle_ > 0) {
+    idle_--;
+    contending_++;
+    signals_++;
+    wake_.notify_one();
+  } else if (static_cast<int>(workers_.size()) < max_) {
+    SpawnLocked(/*contending=*/true);
   }
 }
 
@@ -74,30 +78,39 @@ void SyncPool::Stop() {
   for (std::thread& worker : workers) worker.detach();
 }
 
-void SyncPool::WorkerMain() {
+void SyncPool::WorkerMain(bool contending) {
   BlockAsyncSignalsInThisThread();
   PyGILState_STATE registered = PyGILState_Ensure();
   PyThreadState* state = PyEval_SaveThread();
-  bool started = false;
+  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    SyncJob job;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (!started) {
-        started = true;
-        if (spawning_ > 0) spawning_--;
-      }
+    if (!contending) {
       idle_++;
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      idle_--;
+      wake_.wait(lock, [this] { return stopping_ || signals_ > 0; });
       if (stopping_) break;
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      signals_--;  // WakeSpareLocked moved us from idle_ to contending_
     }
+    contending = false;
+    lock.unlock();
     PyEval_RestoreThread(state);
-    Run(job);
+    lock.lock();
+    contending_--;
+    // Drain with the GIL held: no hand-over between jobs. CPython still makes
+    // this thread yield the GIL every switch interval to threads waiting for it.
+    while (!queue_.empty() && !stopping_) {
+      SyncJob job = std::move(queue_.front());
+      queue_.pop_front();
+      WakeSpareLocked();
+      lock.unlock();
+      Run(job);
+      lock.lock();
+    }
+    lock.unlock();
     state = PyEval_SaveThread();
+    lock.lock();
+    if (stopping_) break;
   }
+  lock.unlock();
   PyEval_RestoreThread(state);
   PyGILState_Release(registered);
 }

@@ -38,9 +38,9 @@ class SyncPool {
   int threads() const;
 
  private:
-  void GrowLocked();
-  void SpawnLocked();
-  void WorkerMain();
+  void WakeSpareLocked();
+  void SpawnLocked(bool contending);
+  void WorkerMain(bool contending);
   void Run(SyncJob& job);
 
   WorkerPool& pool_;
@@ -49,8 +49,9 @@ class SyncPool {
   std::condition_variable wake_;
   std::deque<SyncJob> queue_;
   std::vector<std::thread> workers_;
-  int idle_ = 0;
-  int spawning_ = 0;  // threads started but not yet waiting: about to be idle
+  int idle_ = 0;        // waiting for work, not signalled
+  int contending_ = 0;  // signalled or just started: on the way to the GIL and the queue
+  int signals_ = 0;     // wake-ups sent and not yet taken
   bool stopping_ = false;
 };
 
