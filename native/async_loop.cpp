@@ -135,6 +135,7 @@ void AsyncLoop::PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records) 
     for (auto& record : records) queue_.push_back(std::move(record));
     wake = !wake_pending_;
     wake_pending_ = true;
+    waiting_.store(true, std::memory_order_relaxed);
   }
   if (wake) Wake();
 }
@@ -153,6 +154,7 @@ void AsyncLoop::PushSuspended(SuspendedHandler&& handler) {
     suspended_queue_.push_back(std::move(handler));
     wake = !wake_pending_;
     wake_pending_ = true;
+    waiting_.store(true, std::memory_order_relaxed);
   }
   if (wake) Wake();
 }
@@ -173,6 +175,7 @@ void AsyncLoop::Cancel(uint32_t id) {
     cancel_requests_.push_back(id);
     wake = !wake_pending_;
     wake_pending_ = true;
+    waiting_.store(true, std::memory_order_relaxed);
   }
   if (wake) Wake();
 }
@@ -232,6 +235,7 @@ void AsyncLoop::Drain() {
     suspended.swap(suspended_queue_);
     cancels.swap(cancel_requests_);
     wake_pending_ = false;
+    waiting_.store(false, std::memory_order_relaxed);
     stopping = stopping_;
   }
   DrainDeferredDecrefs();

@@ -44,6 +44,10 @@ class AsyncLoop {
   // Called by Python on the loop thread once the loop exists.
   void Started(PyObject* loop);
 
+  // Requests are queued for this loop and it has not picked them up yet:
+  // it is waking, or waiting for the GIL (sync_pool.cpp yields it).
+  bool Waiting() const { return waiting_.load(std::memory_order_relaxed); }
+
   // JS thread: nobody waits for the answer any more (the client got its 504,
   // or went away); cancel the request's Task if it is suspended on this loop.
   void Cancel(uint32_t id);
@@ -72,6 +76,7 @@ class AsyncLoop {
   std::unordered_map<uint32_t, PyObject*> suspended_;    // request id -> Task (owned); loop thread only
   std::unordered_set<uint32_t> cancelled_;               // loop thread only
   bool wake_pending_ = false;
+  std::atomic<bool> waiting_{false};  // mirrors wake_pending_ for lock-free reads
   bool stopping_ = false;
   std::thread thread_;
   PyObject* loop_object_ = nullptr;  // owned; set once before ready_

@@ -2,8 +2,10 @@
 // TypeScript; this file only converts them, so it can stay strict and small.
 #include <napi.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "host_calls.h"
 #include "host_bridge.h"
@@ -56,6 +58,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   pools.sync_pool_max = IntOption(options, "syncPoolMax", pools.sync_pool_max);
   pools.async_pool_size = IntOption(options, "asyncPoolSize", pools.async_pool_size);
   pools.queue_capacity = IntOption(options, "queueCapacity", pools.queue_capacity);
+  pools.sync_parallel = PythonIsFreeThreaded() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : 1;
   uv_loop_s* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
   Workers().Start(pools, loop);

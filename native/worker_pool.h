@@ -4,6 +4,7 @@
 // (executor_queue_capacity) and the counters behind siphon_pyexec_*.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -23,6 +24,7 @@ struct PoolSettings {
   int sync_pool_size = 8;
   int sync_pool_max = 32;
   int async_pool_size = 1;
+  int sync_parallel = 1;  // sync jobs run at once: 1 with a GIL, the CPUs without
   int queue_capacity = 1024;
 };
 
@@ -58,6 +60,13 @@ class WorkerPool {
   // An asyncio loop thread (GIL held): run a `def` piece of an async chain
   // on the sync pool (sync_pool.h SyncJob).
   void PushSyncCall(SyncJob&& job);
+
+  // A sync worker between two jobs, GIL released: when an asyncio loop has
+  // requests waiting, give it up to `limit` to take the GIL first. CPython's
+  // GIL is not fair -- a thread that drops it usually takes it straight
+  // back -- and a loop would wait a whole switch interval (5 ms) per turn
+  // behind a busy `def` handler.
+  void YieldToLoops(std::chrono::microseconds limit);
 
   WorkerStats Stats() const;
 
