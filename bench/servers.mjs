@@ -120,7 +120,9 @@ export async function startSiphon({ processes, wrap } = {}) {
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   let proc;
   try {
-    proc = await startProcess('siphon', process.execPath, ['bin/siphon', '-c', siphonYaml], { isReady, wrap });
+    // bin/siphon itself, as users run it: its shebang carries siphon's V8 flags.
+    const command = wrap ? [process.execPath, '--max-semi-space-size=2', 'bin/siphon'] : [join(ROOT, 'bin', 'siphon')];
+    proc = await startProcess('siphon', command[0], [...command.slice(1), '-c', siphonYaml], { isReady, wrap });
   } catch (err) {
     removeDir();
     throw err;

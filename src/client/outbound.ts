@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { Agent, Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 
 import type { ClientConfig } from '../config';
 import type { Logger } from '../log';
@@ -30,6 +30,15 @@ function tooLarge(): Error {
 
 // The body, refused past MAX_RESPONSE_BYTES. undici's maxResponseSize guards
 // HTTP/1.1 only: an HTTP/2 upstream (ALPN) could otherwise fill the memory.
+// undici is loaded on the first outbound call: a process that makes none
+// keeps ~19 MB of RSS (docs/performance.md "Memory").
+let loaded: typeof import('undici') | undefined;
+function undici(): typeof import('undici') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('undici') as typeof import('undici');
+  return loaded;
+}
+
 async function readCapped(response: Dispatcher.ResponseData): Promise<Buffer> {
   const { body } = response;
   const declared = Number(response.headers['content-length']);
@@ -70,7 +79,7 @@ class OutboundClient {
       }
     };
     const cert = read(settings.cert, 'client certificate');
-    this.agent = new Agent({
+    this.agent = new (undici().Agent)({
       connections: settings.poolSize,
       allowH2: true,
       maxResponseSize: MAX_RESPONSE_BYTES,
