@@ -122,7 +122,8 @@ export function admit(config: ServerConfig, table: RouteTable, head: RequestHead
   const hasBody = declared > 0 || head.transferEncodings > 0;
   const match = table.router.match(head.method, head.path);
   if (match.kind === 'method') {
-    return { ok: false, answer: { status: 405, text: 'Method Not Allowed', headers: ['allow', match.allow] }, close: hasBody };
+    const answer = { status: 405, text: 'Method Not Allowed', headers: ['allow', match.allow] };
+    return { ok: false, answer, close: hasBody, route: table.routes[match.route] };
   }
   if (match.kind === 'none') return { ok: false, answer: NOT_FOUND, close: hasBody };
   const route = table.routes[match.route];

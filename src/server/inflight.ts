@@ -7,6 +7,7 @@ import type { InlineAnswer } from '../addon/host-messages';
 import type { Logger } from '../log';
 import type { OutcomeSink } from './outcome';
 import type { PendingRequest } from './pending';
+import { isBodiless } from './status';
 import { GATEWAY_TIMEOUT, INTERNAL_ERROR, PlainAnswer, plainBody, plainHeaders } from './plain-answers';
 
 export class InflightRequests {
@@ -143,7 +144,8 @@ export class InflightRequests {
       method: pending.method,
       path: pending.path,
       status,
-      bytes: Buffer.byteLength(body),
+      // What went on the wire: nothing for HEAD or a status without a body.
+      bytes: isBodiless(status) || pending.method === 'HEAD' ? 0 : Buffer.byteLength(body),
       durationMs: performance.now() - pending.started,
       client: pending.client,
     });

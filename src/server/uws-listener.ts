@@ -266,7 +266,7 @@ export class UwsListener {
       method: request.method,
       path: request.path,
       status,
-      bytes: body.length,
+      bytes: request.method === 'HEAD' ? 0 : body.length,
       durationMs: performance.now() - started,
       client,
     });
