@@ -120,6 +120,8 @@ export function admit(config: ServerConfig, table: RouteTable, head: RequestHead
   }
   const declared = head.contentLengths === 0 ? -1 : Number(head.contentLength);
   const hasBody = declared > 0 || head.transferEncodings > 0;
+  // A listener for health and metrics only (routes: false) serves no script route.
+  if (!config.routes) return { ok: false, answer: NOT_FOUND, close: hasBody };
   const match = table.router.match(head.method, head.path);
   if (match.kind === 'method') {
     const answer = { status: 405, text: 'Method Not Allowed', headers: ['allow', match.allow] };
