@@ -40,6 +40,14 @@ std::string RunStartupPython(const RuntimeOptions& options) {
   if (!sys_path || !package_dir || PyList_Insert(sys_path.get(), 0, package_dir.get()) < 0) {
     return "cannot put the siphon package on sys.path: " + TakeExceptionText();
   }
+  // The native module becomes the siphon package's submodule siphon._native
+  // by being in sys.modules under that name before anything imports it. (A
+  // dotted name in the inittab is found only by CPython 3.11.3 and later.)
+  PyRef native_module = PyRef::Steal(PyInitNativeModule());
+  PyObject* modules = PyImport_GetModuleDict();  // borrowed
+  if (!native_module || PyDict_SetItemString(modules, "siphon._native", native_module.get()) < 0) {
+    return "cannot create the siphon._native module: " + TakeExceptionText();
+  }
   PyRef bootstrap = PyRef::Steal(PyImport_ImportModule("siphon._bootstrap"));
   PyRef configured = bootstrap ? PyRef::Steal(PyObject_CallMethod(bootstrap.get(), "configure", "s",
                                                                   options.venv.c_str()))
@@ -85,11 +93,6 @@ std::string StartPython(const RuntimeOptions& options) {
     return std::string("cannot load ") + SIPHON_LIBPYTHON + ": " + dlerror();
   }
   SetHostLogLevel(options.log_level);
-  // A built-in submodule of the siphon package (BuiltinImporter finds dotted
-  // names), so Python code reaches it as siphon._native like any other part.
-  if (PyImport_AppendInittab("siphon._native", &PyInitNativeModule) < 0) {
-    return "cannot register the siphon._native module";
-  }
 
   std::vector<struct sigaction> saved(sizeof(kHostSignals) / sizeof(kHostSignals[0]));
   for (size_t i = 0; i < saved.size(); i++) sigaction(kHostSignals[i], nullptr, &saved[i]);
