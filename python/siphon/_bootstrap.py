@@ -42,12 +42,18 @@ class _HostLogHandler(logging.Handler):
             self.handleError(record)
 
 
+def add_include_paths(paths):
+    """Put script.include_paths first on sys.path, in their order (the script's own folder goes before them at load)."""
+    sys.path[:] = list(paths) + [path for path in sys.path if path not in paths]
+
+
 def configure(venv):
-    """Run once at start-up: the virtualenv, and `logging` routed to the host logger."""
-    from ._runtime import native
+    """Run once at start-up: the virtualenv, script.include_paths, and `logging` routed to the host logger."""
+    from ._runtime import host_settings, native
 
     if venv:
         add_virtualenv(venv)
+    add_include_paths(host_settings().get("include_paths", []))
     root = logging.getLogger()
     root.handlers[:] = [_HostLogHandler(native.log)]
     host_level = native.log_level()
