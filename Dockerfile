@@ -49,7 +49,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/bin/ bin/
 COPY --from=build /app/dist/ dist/
 COPY --from=build /app/python/siphon/ python/siphon/
-COPY --from=build /app/build/Release/siphon_native.node build/Release/
+COPY --from=build /app/build/Release/siphon_addon.node build/Release/
 COPY --from=build /app/node_modules/ node_modules/
 RUN ln -s /app/bin/siphon /usr/local/bin/siphon && mkdir -p /etc/siphon/tls
 # No .pyc files written next to the app or the mounted script (the image and

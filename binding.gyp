@@ -3,7 +3,7 @@
 {
   "targets": [
     {
-      "target_name": "siphon_native",
+      "target_name": "siphon_addon",
       "sources": [
         "<!@(node -p \"require('fs').readdirSync('native').filter(f => f.endsWith('.cpp')).map(f => 'native/' + f).join(' ')\")"
       ],
@@ -15,7 +15,6 @@
         "NAPI_VERSION=8",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "NAPI_CPP_EXCEPTIONS",
-        "SIPHON_HAVE_V8=1",
         "SIPHON_LIBPYTHON=\"<!(node scripts/find-python.js library)\"",
         "SIPHON_PYTHON_EXECUTABLE=\"<!(node scripts/find-python.js executable)\""
       ],

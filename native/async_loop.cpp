@@ -1,14 +1,10 @@
 #include "async_loop.h"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <string>
 
-#include "completion_bridge.h"
-#include "dispatcher.h"
+#include "eventfd.h"
+#include "host_bridge.h"
+#include "worker_pool.h"
 #include "handler_result.h"
 #include "host_log.h"
 #include "py_request.h"
@@ -19,7 +15,7 @@ namespace siphon {
 namespace {
 
 PyObject* g_run_loop = nullptr;  // siphon._worker.run_loop(wake_fd, drain)
-PyObject* g_resume = nullptr;    // siphon._worker.resume(coro, first_yield)
+PyObject* g_resumed = nullptr;   // siphon._worker.Resumed(coro, first_yield)
 PyObject* g_get_running_loop = nullptr;
 PyObject* g_str_result = nullptr;
 PyObject* g_str_cancel = nullptr;
@@ -92,19 +88,19 @@ bool InitAsyncLoops(PyObject* native_module) {
   PyRef asyncio = PyRef::Steal(PyImport_ImportModule("asyncio"));
   if (!worker || !asyncio) return false;
   g_run_loop = PyObject_GetAttrString(worker.get(), "run_loop");
-  g_resume = PyObject_GetAttrString(worker.get(), "resume");
+  g_resumed = PyObject_GetAttrString(worker.get(), "Resumed");
   g_get_running_loop = PyObject_GetAttrString(asyncio.get(), "get_running_loop");
   g_str_result = PyUnicode_InternFromString("result");
   g_str_cancel = PyUnicode_InternFromString("cancel");
   g_str_add_done_callback = PyUnicode_InternFromString("add_done_callback");
   g_kw_context = Py_BuildValue("(s)", "context");
   g_pending_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&kPendingSpec));
-  return g_run_loop && g_resume && g_get_running_loop && g_str_result && g_str_add_done_callback &&
+  return g_run_loop && g_resumed && g_get_running_loop && g_str_result && g_str_add_done_callback &&
          g_kw_context && g_pending_type;
 }
 
-AsyncLoop::AsyncLoop(Dispatcher& dispatcher, int index) : dispatcher_(dispatcher), index_(index) {
-  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+AsyncLoop::AsyncLoop(WorkerPool& pool, int index) : pool_(pool), index_(index) {
+  wake_fd_ = NewEventFd();
   thread_ = std::thread([this] { ThreadMain(); });
 }
 
@@ -121,12 +117,7 @@ void AsyncLoop::PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records) 
   if (wake) Wake();
 }
 
-void AsyncLoop::Wake() {
-  uint64_t one = 1;
-  // EAGAIN means the counter is already non-zero: the loop will wake anyway.
-  while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
-  }
-}
+void AsyncLoop::Wake() { WakeEventFd(wake_fd_); }
 
 void AsyncLoop::Cancel(uint32_t id) {
   bool wake;
@@ -157,14 +148,12 @@ void AsyncLoop::Stop() {
     stopping_ = true;
     wake_pending_ = true;
   }
-  uint64_t one = 1;
-  while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
-  }
+  Wake();
   // Handlers may still be awaiting; the loop thread ends with the process.
   if (thread_.joinable()) thread_.detach();
 }
 
-void AsyncLoop::Finished() { dispatcher_.OnFinished(); }
+void AsyncLoop::Finished() { pool_.OnFinished(); }
 
 void AsyncLoop::ThreadMain() {
   BlockAsyncSignalsInThisThread();
@@ -183,9 +172,7 @@ void AsyncLoop::ThreadMain() {
 }
 
 void AsyncLoop::Drain() {
-  uint64_t count;
-  while (read(wake_fd_, &count, sizeof(count)) < 0 && errno == EINTR) {
-  }
+  ResetEventFd(wake_fd_);
   std::deque<std::unique_ptr<RequestRecord>> batch;
   std::vector<uint32_t> cancels;
   bool stopping;
@@ -198,7 +185,7 @@ void AsyncLoop::Drain() {
   }
   DrainDeferredDecrefs();
   // Everything this drain answers (and logs) reaches JS in one hand-over.
-  CompletionBridge::BatchScope one_handover;
+  HostBridge::BatchScope one_handover;
   if (!create_task_) {
     PyRef loop = PyRef::Steal(PyObject_CallNoArgs(g_get_running_loop));
     create_task_ = loop ? PyObject_GetAttrString(loop.get(), "create_task") : nullptr;
@@ -209,13 +196,13 @@ void AsyncLoop::Drain() {
     }
   }
   for (auto& record : batch) {
-    dispatcher_.OnStarted();
+    pool_.OnStarted();
     Run(std::move(record));
   }
   // Cancels go after the batch: a request whose client left while it was
   // still queued arrives in the same drain as its cancel, and only once it
   // has run is its Task known. The cancel is scheduled, not called: a Task
-  // cancelled before its first step would throw into the resume() wrapper
+  // cancelled before its first step would throw into the Resumed wrapper
   // before it starts, and the handler would never see CancelledError.
   for (uint32_t id : cancels) {
     auto it = suspended_.find(id);
@@ -276,7 +263,7 @@ void AsyncLoop::Run(std::unique_ptr<RequestRecord> record) {
     Finished();
     return;
   }
-  PyRef resumed = PyRef::Steal(PyObject_CallFunctionObjArgs(g_resume, coro.get(), first.get(), nullptr));
+  PyRef resumed = PyRef::Steal(PyObject_CallFunctionObjArgs(g_resumed, coro.get(), first.get(), nullptr));
   PyObject* task_args[] = {resumed.get(), context.get()};
   PyRef task = resumed ? PyRef::Steal(PyObject_Vectorcall(create_task_, task_args, 1, g_kw_context)) : PyRef();
   auto* pending = task ? PyObject_New(PendingResponse, g_pending_type) : nullptr;

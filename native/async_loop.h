@@ -13,15 +13,15 @@
 #include <vector>
 
 #include "py_ref.h"
-#include "records.h"
+#include "request_record.h"
 
 namespace siphon {
 
-class Dispatcher;
+class WorkerPool;
 
 class AsyncLoop {
  public:
-  AsyncLoop(Dispatcher& dispatcher, int index);
+  AsyncLoop(WorkerPool& pool, int index);
   ~AsyncLoop();
   void PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records);  // JS thread, no GIL
   void Stop();
@@ -36,14 +36,14 @@ class AsyncLoop {
   // Loop thread: a suspended request's Task finished (PendingResponse).
   void TaskDone(uint32_t id);
   bool WasCancelled(uint32_t id) const;
-  void Finished();  // a request left Python (dispatcher accounting)
+  void Finished();  // a request left Python (worker pool accounting)
 
  private:
   void ThreadMain();
   void Run(std::unique_ptr<RequestRecord> record);
   void Wake();
 
-  Dispatcher& dispatcher_;
+  WorkerPool& pool_;
   const int index_;
   int wake_fd_ = -1;
   std::mutex mutex_;

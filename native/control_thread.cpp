@@ -1,6 +1,6 @@
 #include "control_thread.h"
 
-#include "completion_bridge.h"
+#include "host_bridge.h"
 #include "py_ref.h"
 #include "script_generation.h"
 #include "thread_setup.h"
@@ -17,7 +17,7 @@ void ControlThread::Start() {
   thread_.detach();
 }
 
-uint32_t ControlThread::Post(std::function<void(Completion&)> task) {
+uint32_t ControlThread::Post(std::function<void(ControlDoneMessage&)> task) {
   std::lock_guard<std::mutex> lock(mutex_);
   uint32_t id = next_id_++;
   tasks_.emplace_back(id, std::move(task));
@@ -54,21 +54,20 @@ void ControlThread::Main() {
   PyGILState_STATE registered = PyGILState_Ensure();
   PyThreadState* state = PyEval_SaveThread();
   for (;;) {
-    std::pair<uint32_t, std::function<void(Completion&)>> task;
+    std::pair<uint32_t, std::function<void(ControlDoneMessage&)>> task;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return !tasks_.empty(); });
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    Completion completion;
-    completion.kind = Completion::Kind::kControl;
-    completion.id = task.first;
+    ControlDoneMessage done;
+    done.control_id = task.first;
     PyEval_RestoreThread(state);
     DrainDeferredDecrefs();
-    task.second(completion);
+    task.second(done);
     state = PyEval_SaveThread();
-    Bridge().Push(std::move(completion));
+    Bridge().Push(std::move(done));
   }
   PyEval_RestoreThread(state);
   PyGILState_Release(registered);

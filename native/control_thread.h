@@ -1,6 +1,6 @@
 // A thread for the work that is not a request: importing the script,
 // running @http.on_startup / @http.on_shutdown hooks. Each task's outcome
-// reaches JS as a kControl completion carrying the id Post() returned.
+// reaches JS as a ControlDoneMessage carrying the id Post() returned.
 #pragma once
 #include <condition_variable>
 #include <deque>
@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "records.h"
+#include "host_messages.h"
 
 namespace siphon {
 
@@ -20,8 +20,8 @@ class ScriptGeneration;
 class ControlThread {
  public:
   void Start();
-  // `task` runs with the GIL held and fills status (0 ok, 1 failed) and body.
-  uint32_t Post(std::function<void(Completion&)> task);
+  // `task` runs with the GIL held and fills `ok` and `payload`.
+  uint32_t Post(std::function<void(ControlDoneMessage&)> task);
 
   // Every loaded generation not yet retired, by the control id that loaded
   // it: a candidate waiting for activation, the serving one, and a replaced
@@ -35,7 +35,7 @@ class ControlThread {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::pair<uint32_t, std::function<void(Completion&)>>> tasks_;
+  std::deque<std::pair<uint32_t, std::function<void(ControlDoneMessage&)>>> tasks_;
   std::map<uint32_t, std::shared_ptr<ScriptGeneration>> generations_;
   uint32_t next_id_ = 1;
   std::thread thread_;

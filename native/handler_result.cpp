@@ -2,7 +2,8 @@
 
 #include <string>
 
-#include "completion_bridge.h"
+#include "header_rules.h"
+#include "host_bridge.h"
 #include "host_log.h"
 #include "py_response.h"
 #include "script_generation.h"
@@ -57,17 +58,10 @@ std::string Describe(PyObject* request) {
   return Utf8(method.get()) + " " + Utf8(path.get());
 }
 
-void PushResponse(Completion&& completion) { Bridge().Push(std::move(completion)); }
-
 void FailRequest(uint32_t id, const RouteHandler& route, PyObject* request, const std::string& why) {
   LogToHost(LogLevel::kError, kHandlerTarget,
             "handler " + route.name + " (" + Describe(request) + ") " + why);
-  Completion c;
-  c.id = id;
-  c.status = 500;
-  c.headers = {"content-type", "text/plain; charset=utf-8"};
-  c.body = "Internal Server Error\n";
-  PushResponse(std::move(c));
+  Bridge().Push(HandlerFailedMessage{id});
 }
 
 // Appends the handler's headers (name, value, ...) or describes what is wrong.
@@ -80,12 +74,8 @@ std::string ConvertHeaders(PyObject* headers, std::vector<std::string>* out) {
     std::string name = Utf8(key);
     std::string text = Utf8(value);
     if (name.empty()) return "returned an empty header name";
-    for (unsigned char c : name) {
-      if (!IsTokenChar(c)) return "returned an invalid header name " + Repr(key);
-    }
-    for (unsigned char c : text) {
-      if (c == '\r' || c == '\n' || c == '\0') return "returned header " + name + " with CR, LF or NUL in its value";
-    }
+    if (!IsHeaderName(name.data(), name.size())) return "returned an invalid header name " + Repr(key);
+    if (!IsHeaderValue(text.data(), text.size())) return "returned header " + name + " with CR, LF or NUL in its value";
     // Framing belongs to the server: uWS writes Content-Length itself and a
     // second one (or a Transfer-Encoding) would make the response ambiguous.
     if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "transfer-encoding")) continue;
@@ -97,7 +87,7 @@ std::string ConvertHeaders(PyObject* headers, std::vector<std::string>* out) {
 
 // Fills `out` from a Response; returns an error description instead when the
 // object breaks the rules (it may have been mutated after construction).
-std::string ConvertResponse(PyObject* response, Completion* out) {
+std::string ConvertResponse(PyObject* response, ResponseMessage* out) {
   PyRef status, headers, body;
   const bool native = NativeResponseFields(response, &status, &headers, &body);
   if (!native) status = PyRef::Steal(PyObject_GetAttr(response, g_str_status));
@@ -170,14 +160,14 @@ void FinishRequest(uint32_t id, const RouteHandler& route, PyObject* request, Py
                 std::string("returned ") + Py_TYPE(result)->tp_name + ", expected http.Response" + advice);
     return;
   }
-  Completion c;
-  c.id = id;
-  std::string error = ConvertResponse(result, &c);
+  ResponseMessage response;
+  response.request_id = id;
+  std::string error = ConvertResponse(result, &response);
   if (!error.empty()) {
     FailRequest(id, route, request, error);
     return;
   }
-  PushResponse(std::move(c));
+  Bridge().Push(std::move(response));
 }
 
 }  // namespace siphon

@@ -1,6 +1,7 @@
 // Turns what a handler produced (a Response, anything else, or an exception)
-// into the completion the JS thread writes. Shared by the sync pool and the
-// asyncio loops so the return rules (SPEC §5) live in one place.
+// into the host message the JS thread writes: a ResponseMessage, or a logged
+// HandlerFailedMessage. Shared by the sync pool and the asyncio loops so the
+// return rules (docs/script-api.md "Return rules and errors") live in one place.
 #pragma once
 #include <cstdint>
 

@@ -2,7 +2,7 @@
 
 #include <atomic>
 
-#include "completion_bridge.h"
+#include "host_bridge.h"
 
 namespace siphon {
 namespace {
@@ -14,12 +14,7 @@ int HostLogLevel() { return g_level.load(std::memory_order_relaxed); }
 
 void LogToHost(LogLevel level, const std::string& target, const std::string& message) {
   if (static_cast<int>(level) < HostLogLevel()) return;
-  Completion c;
-  c.kind = Completion::Kind::kLog;
-  c.status = static_cast<int>(level);
-  c.headers.push_back(target);
-  c.body = message;
-  Bridge().Push(std::move(c));
+  Bridge().Push(LogMessage{static_cast<int>(level), target, message});
 }
 
 std::string TakeExceptionText() {

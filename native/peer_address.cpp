@@ -7,9 +7,7 @@
 #include <cstring>
 #include <string>
 
-#ifdef SIPHON_HAVE_V8
 #include <v8.h>
-#endif
 
 namespace siphon {
 namespace {
@@ -19,7 +17,6 @@ namespace {
 using PollFdFn = int (*)(void*);
 std::atomic<PollFdFn> g_poll_fd{nullptr};
 
-#ifdef SIPHON_HAVE_V8
 void* UwsSocketPointer(napi_value value) {
   // napi_value is a v8::Local in Node's implementation; this is how Node's own
   // N-API layer converts it.
@@ -31,9 +28,6 @@ void* UwsSocketPointer(napi_value value) {
   if (object->InternalFieldCount() < 1) return nullptr;
   return object->GetAlignedPointerFromInternalField(0);
 }
-#else
-void* UwsSocketPointer(napi_value) { return nullptr; }
-#endif
 
 }  // namespace
 

@@ -51,16 +51,4 @@ class GilScope {
   PyGILState_STATE state_;
 };
 
-// Drops the GIL for a scope (around blocking waits on threads that hold it).
-class GilRelease {
- public:
-  GilRelease() : saved_(PyEval_SaveThread()) {}
-  ~GilRelease() { PyEval_RestoreThread(saved_); }
-  GilRelease(const GilRelease&) = delete;
-  GilRelease& operator=(const GilRelease&) = delete;
-
- private:
-  PyThreadState* saved_;
-};
-
 }  // namespace siphon

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "percent_decode.h"
-#include "record_pool.h"
+#include "request_record_pool.h"
 #include "script_generation.h"
 
 namespace siphon {

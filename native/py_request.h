@@ -3,7 +3,7 @@
 // handler that never looks at headers never pays for a headers dict.
 #pragma once
 #include "py_ref.h"
-#include "records.h"
+#include "request_record.h"
 
 #include <memory>
 

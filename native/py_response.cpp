@@ -2,6 +2,8 @@
 
 #include <structmember.h>
 
+#include "header_rules.h"
+
 namespace siphon {
 namespace {
 
@@ -48,19 +50,15 @@ PyObject* CheckHeaderItems(PyObject* headers) {
     Py_ssize_t size = 0;
     const char* text = PyUnicode_AsUTF8AndSize(name, &size);
     if (!text) return nullptr;
-    bool valid = size > 0;
-    for (Py_ssize_t i = 0; valid && i < size; i++) valid = IsTokenChar(static_cast<unsigned char>(text[i]));
-    if (!valid) {
+    if (!IsHeaderName(text, static_cast<size_t>(size))) {
       PyErr_Format(PyExc_ValueError, "invalid header name %R", name);
       return nullptr;
     }
     text = PyUnicode_AsUTF8AndSize(value, &size);
     if (!text) return nullptr;
-    for (Py_ssize_t i = 0; i < size; i++) {
-      if (text[i] == '\r' || text[i] == '\n' || text[i] == '\0') {
-        PyErr_Format(PyExc_ValueError, "header %R has CR, LF or NUL in its value", name);
-        return nullptr;
-      }
+    if (!IsHeaderValue(text, static_cast<size_t>(size))) {
+      PyErr_Format(PyExc_ValueError, "header %R has CR, LF or NUL in its value", name);
+      return nullptr;
     }
   }
   return PyDict_Copy(headers);
@@ -262,18 +260,6 @@ PyType_Spec kSpec = {
 };
 
 }  // namespace
-
-bool IsTokenChar(unsigned char c) {
-  if (c >= '0' && c <= '9') return true;
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool RegisterResponseType(PyObject* module) {
   PyObject* type = PyType_FromSpec(&kSpec);

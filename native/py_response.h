@@ -10,9 +10,6 @@ namespace siphon {
 // Adds the type to `module` as "Response". GIL held.
 bool RegisterResponseType(PyObject* module);
 
-// RFC 9110 §5.6.2 token characters (header names).
-bool IsTokenChar(unsigned char c);
-
 // New references to the fields of a native Response (or subclass); false if
 // `object` is not one or a field was deleted. Lets the return path skip three
 // attribute lookups.

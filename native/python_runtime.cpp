@@ -8,7 +8,7 @@
 #include "async_loop.h"
 #include "handler_result.h"
 #include "host_log.h"
-#include "native_module.h"
+#include "py_module.h"
 #include "py_ref.h"
 
 #ifndef SIPHON_LIBPYTHON
@@ -51,8 +51,8 @@ std::string RunStartupPython(const RuntimeOptions& options) {
   // importing `signal` later (asyncio does) can then change nothing.
   PyRef signal_module = PyRef::Steal(PyImport_ImportModule("signal"));
   if (!signal_module) return "cannot import signal: " + TakeExceptionText();
-  PyRef native = PyRef::Steal(PyImport_ImportModule("_siphon_native"));
-  if (!native) return "cannot import _siphon_native: " + TakeExceptionText();
+  PyRef native = PyRef::Steal(PyImport_ImportModule("siphon._native"));
+  if (!native) return "cannot import siphon._native: " + TakeExceptionText();
   if (!InitHandlerResults()) return "cannot import siphon: " + TakeExceptionText();
   if (!InitAsyncLoops(native.get())) return "cannot prepare asyncio loops: " + TakeExceptionText();
   return "";
@@ -82,8 +82,10 @@ std::string StartPython(const RuntimeOptions& options) {
     return std::string("cannot load ") + SIPHON_LIBPYTHON + ": " + dlerror();
   }
   SetHostLogLevel(options.log_level);
-  if (PyImport_AppendInittab("_siphon_native", &PyInitNativeModule) < 0) {
-    return "cannot register the _siphon_native module";
+  // A built-in submodule of the siphon package (BuiltinImporter finds dotted
+  // names), so Python code reaches it as siphon._native like any other part.
+  if (PyImport_AppendInittab("siphon._native", &PyInitNativeModule) < 0) {
+    return "cannot register the siphon._native module";
   }
 
   std::vector<struct sigaction> saved(sizeof(kHostSignals) / sizeof(kHostSignals[0]));

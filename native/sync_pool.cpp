@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "dispatcher.h"
+#include "worker_pool.h"
 #include "handler_result.h"
 #include "host_log.h"
 #include "py_request.h"
@@ -11,7 +11,7 @@
 
 namespace siphon {
 
-SyncPool::SyncPool(Dispatcher& dispatcher, int core, int max) : dispatcher_(dispatcher), max_(max) {
+SyncPool::SyncPool(WorkerPool& pool, int core, int max) : pool_(pool), max_(max) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (int i = 0; i < core; i++) SpawnLocked();
 }
@@ -30,18 +30,29 @@ void SyncPool::SpawnLocked() {
 
 void SyncPool::PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& record : records) queue_.push_back(std::move(record));
-  // Grow only while jobs outnumber idle threads: blocking handlers occupy
-  // every thread, and the next job would otherwise wait behind them.
-  while (static_cast<int>(queue_.size()) > idle_ + spawning_ && static_cast<int>(workers_.size()) < max_) {
-    const size_t before = workers_.size();
-    SpawnLocked();
-    if (workers_.size() == before) break;  // the system refused a thread (logged): no busy loop
-  }
+  for (auto& record : records) queue_.push_back(SyncJob{std::move(record), PyRef(), PyRef(), PyRef()});
+  GrowLocked();
   if (records.size() == 1) {
     wake_.notify_one();
   } else {
     wake_.notify_all();
+  }
+}
+
+void SyncPool::PushCall(SyncJob&& job) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  queue_.push_back(std::move(job));
+  GrowLocked();
+  wake_.notify_one();
+}
+
+// Grow only while jobs outnumber idle threads: blocking handlers occupy
+// every thread, and the next job would otherwise wait behind them.
+void SyncPool::GrowLocked() {
+  while (static_cast<int>(queue_.size()) > idle_ + spawning_ && static_cast<int>(workers_.size()) < max_) {
+    const size_t before = workers_.size();
+    SpawnLocked();
+    if (workers_.size() == before) break;  // the system refused a thread (logged): no busy loop
   }
 }
 
@@ -69,7 +80,7 @@ void SyncPool::WorkerMain() {
   PyThreadState* state = PyEval_SaveThread();
   bool started = false;
   for (;;) {
-    std::unique_ptr<RequestRecord> record;
+    SyncJob job;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       if (!started) {
@@ -80,17 +91,46 @@ void SyncPool::WorkerMain() {
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       idle_--;
       if (stopping_) break;
-      record = std::move(queue_.front());
+      job = std::move(queue_.front());
       queue_.pop_front();
     }
-    dispatcher_.OnStarted();
     PyEval_RestoreThread(state);
-    RunSyncHandler(std::move(record));
+    Run(job);
     state = PyEval_SaveThread();
-    dispatcher_.OnFinished();
   }
   PyEval_RestoreThread(state);
   PyGILState_Release(registered);
+}
+
+void SyncPool::Run(SyncJob& job) {
+  if (job.request) {
+    pool_.OnStarted();
+    RunSyncHandler(std::move(job.request));
+    pool_.OnFinished();
+    return;
+  }
+  // A piece of an async chain: its request is counted on its loop. The
+  // result (or the exception) goes back to the loop that awaits it.
+  DrainDeferredDecrefs();
+  PyRef result = PyRef::Steal(PyObject_CallObject(job.call.get(), job.args.get()));
+  PyObject* error = nullptr;
+  if (!result) {
+    PyObject *type, *traceback;
+    PyErr_Fetch(&type, &error, &traceback);
+    PyErr_NormalizeException(&type, &error, &traceback);
+    if (error && traceback) PyException_SetTraceback(error, traceback);
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+  }
+  PyRef raised = PyRef::Steal(error);
+  PyRef settled = PyRef::Steal(PyObject_CallFunctionObjArgs(job.settle.get(), result ? result.get() : Py_None,
+                                                              raised ? raised.get() : Py_None, nullptr));
+  if (!settled) {
+    // The loop is gone (shutdown): nobody waits for this result.
+    PyErr_Clear();
+  }
+  // Dropped here, with the GIL: the job's references end on this thread.
+  job = SyncJob();
 }
 
 void RunSyncHandler(std::unique_ptr<RequestRecord> record) {

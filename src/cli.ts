@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 
 import { ConfigError, loadConfig } from './config';
 import { ExitCode, SiphonExit } from './exit';
+import { loadAddon } from './addon/addon';
 import { LogFile, logger } from './log';
-import { loadNative } from './native';
 // Imported eagerly: a supervised child must listen for the parent's sockets from its first tick.
 import { childPorts, CHILD_ENV, isSupervisedChild, Supervisor } from './supervisor';
 
@@ -23,10 +23,10 @@ const VERSION: string = (require('../package.json') as { version: string }).vers
 function versionText(): string {
   const parts = [`siphon-http ${VERSION}`, `node ${process.version}`];
   try {
-    const native = loadNative().describe();
+    const native = loadAddon().describe();
     parts.push(`Python ${native.pythonVersion?.split(' ')[0] ?? '?'} (${native.python}${native.freeThreaded ? ', free-threaded' : ''})`);
   } catch (err) {
-    parts.push(`native addon unavailable: ${(err as Error).message}`);
+    parts.push(`addon unavailable: ${(err as Error).message}`);
   }
   return parts.join(', ');
 }

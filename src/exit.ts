@@ -1,4 +1,4 @@
-// Exit statuses (SPEC §2): 0 after a clean shutdown, 2 for a usage, config or
+// Exit statuses (docs/operations.md): 0 after a clean shutdown, 2 for a usage, config or
 // script-load error, 1 for a failure at run time.
 export const enum ExitCode {
   Ok = 0,

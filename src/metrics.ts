@@ -4,7 +4,7 @@
 // costs a Map lookup and two increments.
 import * as client from 'prom-client';
 
-import type { NativeAddon } from './native';
+import type { Addon } from './addon/addon';
 import type { RequestOutcome } from './server/outcome';
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -24,7 +24,7 @@ export class Metrics {
   readonly draining: client.Gauge;
   private inflightValue = 0;
 
-  constructor(native: NativeAddon, inflight: () => number, processIndex?: number) {
+  constructor(addon: Addon, inflight: () => number, processIndex?: number) {
     const registry = this.registry;
     // With script.processes > 1 each process has its own numbers; say whose.
     if (processIndex !== undefined) registry.setDefaultLabels({ process: String(processIndex) });
@@ -58,14 +58,14 @@ export class Metrics {
     this.reloads.inc({ result: 'ok' }, 0);
     this.reloads.inc({ result: 'failed' }, 0);
 
-    // The Python executor (SPEC §7): read from the addon at scrape time.
-    const pyexec = (name: string, help: string, read: (s: ReturnType<NativeAddon['stats']>) => number, kind: 'gauge' | 'counter') => {
+    // The Python executor (docs/operations.md "Metrics"): read from the addon at scrape time.
+    const pyexec = (name: string, help: string, read: (s: ReturnType<Addon['stats']>) => number, kind: 'gauge' | 'counter') => {
       const options = {
         name: `siphon_pyexec_${name}`,
         help,
         registers: [registry],
         collect(this: client.Gauge | client.Counter) {
-          const value = read(native.stats());
+          const value = read(addon.stats());
           if (kind === 'gauge') (this as client.Gauge).set(value);
           else {
             (this as client.Counter).reset();

@@ -1,4 +1,4 @@
-// Live reload (SPEC §7): on SIGHUP, and when the script file changes under
+// Live reload (docs/operations.md "Reload"): on SIGHUP, and when the script file changes under
 // `reload: auto`. The new script is imported into a fresh module and its
 // on_startup hooks run before the swap; the swap of route table and handlers
 // is atomic for new requests; requests already running finish on the old
@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
 import type { LoadedScript, PythonRuntime } from './runtime';
-import { ControlFailure } from './server/dispatcher';
+import { ControlFailure } from './runtime';
 import { routeTable, ServingState } from './server/serving';
 
 function digest(file: string): string | undefined {
@@ -106,13 +106,13 @@ export class ScriptReloader {
       return;
     }
     const previous = this.current;
-    const running = this.state.dispatcher.snapshot();
+    const running = this.state.inflight.snapshot();
     runtime.activate(next);
     this.state.table = routeTable(next.description);
     this.current = next;
     this.metrics?.reloads.inc({ result: 'ok' });
     log.info('siphon.reload', `reloaded ${this.scriptPath}: ${next.description.routes.length} route(s); ${running.length} request(s) finishing on the previous version`);
-    await this.state.dispatcher.whenFinished(running);
+    await this.state.inflight.whenFinished(running);
     try {
       await runtime.runShutdown(previous);
     } catch (err) {

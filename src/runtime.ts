@@ -1,17 +1,23 @@
 // The embedded Python as the rest of the host sees it: start the addon, load
-// the script into a generation, run its hooks, make it the serving one.
+// the script into a generation, run its hooks, make it the serving one; and
+// route what the addon sends back (host messages) to whoever handles each kind.
+import { Addon, loadAddon, PYTHON_PACKAGE_DIR } from './addon/addon';
+import { DeliverFn, hostMessageReader, wireLayoutDrift } from './addon/host-messages';
 import type { SiphonConfig } from './config';
-import type { Logger } from './log';
-import { OutboundClients } from './client/outbound';
 import { cpuCount } from './config';
-import { loadNative, NativeAddon, PYTHON_PACKAGE_DIR } from './native';
-import { Dispatcher } from './server/dispatcher';
+import { OutboundClients } from './client/outbound';
+import { HostCalls } from './host-calls';
+import { levelFromValue, Logger } from './log';
+import { InflightRequests } from './server/inflight';
 import type { ScriptDescription } from './server/routes';
 
 export interface LoadedScript {
   loadId: number;
   description: ScriptDescription;
 }
+
+// A control task (script load, hook run) failed; the message is Python's traceback.
+export class ControlFailure extends Error {}
 
 // One asyncio loop per core where threads really run Python in parallel.
 // With a GIL, loops only take turns holding it, and two already cost more CPU
@@ -32,59 +38,108 @@ function pythonSettings(config: SiphonConfig, clients: OutboundClients): string 
 }
 
 export class PythonRuntime {
-  readonly native: NativeAddon;
-  readonly dispatcher: Dispatcher;
+  readonly addon: Addon;
+  readonly inflight: InflightRequests;
+  readonly hostCalls: HostCalls;
   clients: OutboundClients | undefined;
+  private readonly controls = new Map<number, { resolve: (payload: string) => void; reject: (err: Error) => void }>();
+  private keptAlive = false;
 
   constructor(private readonly log: Logger) {
-    this.native = loadNative();
-    this.dispatcher = new Dispatcher(this.native, log);
+    this.addon = loadAddon();
+    const drift = wireLayoutDrift(this.addon.hostMessageWireLayout());
+    if (drift.length > 0) {
+      throw new Error(`the addon and src/addon/host-messages.ts disagree (rebuild with npm run build): ${drift.join('; ')}`);
+    }
+    this.inflight = new InflightRequests(this.addon, log, () => this.keepAlive());
+    this.hostCalls = new HostCalls(this.addon);
   }
 
   start(config: SiphonConfig, uwsBinary: string): void {
-    this.clients = new OutboundClients(config.clients, this.native, this.log);
-    this.dispatcher.clients = this.clients;
-    this.native.start(
+    const clients = new OutboundClients(config.clients, this.log);
+    this.clients = clients;
+    this.hostCalls.register('client', clients);
+    this.addon.start(
       {
         packageDir: PYTHON_PACKAGE_DIR,
         venv: config.script.venv,
         logLevel: this.log.levelValue,
         syncPoolSize: config.script.syncPoolSize,
         syncPoolMax: config.script.syncPoolMax,
-        asyncPoolSize: config.script.asyncPoolSize ?? defaultAsyncLoops(this.native.describe().freeThreaded),
+        asyncPoolSize: config.script.asyncPoolSize ?? defaultAsyncLoops(this.addon.describe().freeThreaded),
         queueCapacity: config.script.queueCapacity,
         uwsBinary,
-        clientConfig: pythonSettings(config, this.clients),
+        clientConfig: pythonSettings(config, clients),
       },
-      this.dispatcher.deliver,
+      this.deliver,
     );
   }
 
   // Rejects with the Python traceback (ControlFailure) when the import fails.
   async load(scriptPath: string): Promise<LoadedScript> {
     let loadId = 0;
-    const payload = await this.dispatcher.control(() => (loadId = this.native.loadScript(scriptPath)));
+    const payload = await this.control(() => (loadId = this.addon.loadScript(scriptPath)));
     return { loadId, description: JSON.parse(payload) as ScriptDescription };
   }
 
   async runStartup(script: LoadedScript): Promise<void> {
     if (script.description.startup.length === 0) return;
-    await this.dispatcher.control(() => this.native.runHooks('startup', script.loadId));
+    await this.control(() => this.addon.runHooks('startup', script.loadId));
   }
 
   async runShutdown(script: LoadedScript): Promise<void> {
     if (script.description.shutdown.length === 0) return;
-    await this.dispatcher.control(() => this.native.runHooks('shutdown', script.loadId));
+    await this.control(() => this.addon.runHooks('shutdown', script.loadId));
   }
 
   // New requests run on `script` from now on; running ones finish on theirs.
   activate(script: LoadedScript): void {
-    this.native.activate(script.loadId);
+    this.addon.activate(script.loadId);
   }
 
   // Forget a generation that is not serving (failed candidate, or replaced
   // and done with its hooks).
   retire(script: LoadedScript): void {
-    this.native.retire(script.loadId);
+    this.addon.retire(script.loadId);
+  }
+
+  private readonly deliver: DeliverFn = hostMessageReader(
+    {
+      response: (id, status, headers, body) => this.inflight.respond(id, status, headers, body),
+      handlerFailed: (id) => this.inflight.fail(id),
+      log: (level, target, text) => this.log.log(levelFromValue(level), target, text),
+      controlDone: (id, failed, payload) => this.settleControl(id, failed, payload),
+      // undici sends the body after this call returns: it needs its own copy.
+      hostCall: (id, timeoutMs, service, args, body) => this.hostCalls.call(id, timeoutMs, service, args, Buffer.from(body)),
+      clientDefine: (id, json) => this.clients?.define(id, json),
+      clientClose: (id) => this.clients?.close(id),
+    },
+    (err) => this.log.error('siphon.server', `failed to handle a message from Python: ${(err as Error).stack ?? String(err)}`),
+  );
+
+  // Runs a control task (script load, hooks) and resolves with its payload.
+  private control(start: () => number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const id = start();
+      this.controls.set(id, { resolve, reject });
+      this.keepAlive();
+    });
+  }
+
+  private settleControl(id: number, failed: boolean, payload: string): void {
+    const waiter = this.controls.get(id);
+    if (!waiter) return;
+    this.controls.delete(id);
+    if (failed) waiter.reject(new ControlFailure(payload));
+    else waiter.resolve(payload);
+    this.keepAlive();
+  }
+
+  // The addon keeps Node's event loop alive while Python owes an answer.
+  private keepAlive(): void {
+    const wanted = this.inflight.count > 0 || this.controls.size > 0;
+    if (wanted === this.keptAlive) return;
+    this.keptAlive = wanted;
+    this.addon.setKeepAlive(wanted);
   }
 }

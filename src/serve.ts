@@ -6,11 +6,12 @@ import { ExitCode, SiphonExit } from './exit';
 import type { Logger } from './log';
 import { Metrics } from './metrics';
 import { ScriptReloader } from './reload';
-import { PythonRuntime } from './runtime';
-import { ControlFailure } from './server/dispatcher';
+import { ControlFailure, PythonRuntime } from './runtime';
 import type { Listener } from './server/listener';
+import { engineFor } from './server/engine';
 import { NodeListener } from './server/node-listener';
 import type { OutcomeSink, RequestOutcome } from './server/outcome';
+import { SHUTTING_DOWN } from './server/plain-answers';
 import { routeTable, ServingState } from './server/serving';
 import { UWS_METHODS, UwsListener } from './server/uws-listener';
 import { CHILD_ENV, isSupervisedChild, tellParentReady } from './supervisor';
@@ -30,7 +31,7 @@ export class Server {
     private readonly log: Logger,
   ) {
     this.runtime = new PythonRuntime(log);
-    this.state = new ServingState(this.runtime.native, this.runtime.dispatcher, log);
+    this.state = new ServingState(this.runtime.addon, this.runtime.inflight, log);
   }
 
   async run(): Promise<void> {
@@ -61,12 +62,10 @@ export class Server {
     }
     runtime.activate(script);
     state.table = routeTable(script.description);
-    runtime.dispatcher.setShortestTimeout(Math.min(...config.servers.map((s) => s.requestTimeoutMs), 30000));
+    runtime.inflight.setShortestTimeout(Math.min(...config.servers.map((s) => s.requestTimeoutMs), 30000));
 
     for (const server of config.servers) {
-      // uWS serves HTTP/1.1 fastest; HTTP/2 and required client certificates need Node's stacks.
-      const listener: Listener =
-        server.http2 || server.tls?.clientCa ? new NodeListener(server, state) : new UwsListener(uws.uws, server, state);
+      const listener: Listener = engineFor(server) === 'node' ? new NodeListener(server, state) : new UwsListener(uws.uws, server, state);
       try {
         await listener.listen();
       } catch (err) {
@@ -103,7 +102,7 @@ export class Server {
     const sinks: OutcomeSink[] = [];
     if (config.servers.some((server) => server.metricsPath)) {
       const index = process.env[CHILD_ENV];
-      state.metrics = new Metrics(runtime.native, () => runtime.dispatcher.inflightCount, index === undefined ? undefined : Number(index));
+      state.metrics = new Metrics(runtime.addon, () => runtime.inflight.count, index === undefined ? undefined : Number(index));
       sinks.push(state.metrics.observe);
     }
     if (config.log.access) {
@@ -123,7 +122,7 @@ export class Server {
     if (sinks.length === 0) return;
     const observe: OutcomeSink = sinks.length === 1 ? sinks[0] : (outcome) => sinks.forEach((sink) => sink(outcome));
     state.observe = observe;
-    runtime.dispatcher.observe = observe;
+    runtime.inflight.observe = observe;
   }
 
   // handler_stall_abort_secs: work is pending and nothing has started or
@@ -133,7 +132,7 @@ export class Server {
     const limit = this.config.script.stallAbortSecs;
     if (limit <= 0) return;
     const timer = setInterval(() => {
-      const stats = this.runtime.native.stats();
+      const stats = this.runtime.addon.stats();
       if (stats.queued + stats.inflight === 0 || stats.lastProgressAgeS < limit) return;
       this.log.error(
         'siphon',
@@ -174,13 +173,13 @@ export class Server {
     state.metrics?.draining.set(1);
     this.reloader?.stop();
     for (const listener of this.listeners) listener.close();
-    log.info('siphon', `${signal} received: listeners closed, draining`, { inflight: runtime.dispatcher.inflightCount });
+    log.info('siphon', `${signal} received: listeners closed, draining`, { inflight: runtime.inflight.count });
     clearInterval(this.idleKeeper);
     const grace = this.config.script.shutdownGraceMs;
     let forced = false;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      runtime.dispatcher.whenIdle(),
+      runtime.inflight.whenIdle(),
       new Promise<void>((resolve) => {
         timer = setTimeout(() => {
           forced = true;
@@ -190,7 +189,7 @@ export class Server {
     ]);
     clearTimeout(timer);
     if (forced) {
-      const count = runtime.dispatcher.abandonAll(503, 'Service Unavailable: shutting down');
+      const count = runtime.inflight.abandonAll(SHUTTING_DOWN);
       log.error('siphon', `shutdown grace period (${grace} ms) exceeded: ${count} request(s) answered 503, exit forced`);
     } else {
       log.info('siphon', 'all in-flight requests answered');
@@ -204,7 +203,7 @@ export class Server {
     }
     for (const listener of this.listeners) listener.closeConnections();
     await runtime.clients?.closeAll();
-    runtime.native.stop();
+    runtime.addon.stop();
     log.info('siphon', forced ? 'stopped (forced)' : 'stopped');
     process.exit(forced ? ExitCode.Runtime : ExitCode.Ok);
   }

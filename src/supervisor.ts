@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { ServerConfig, SiphonConfig } from './config';
 import { ExitCode, SiphonExit } from './exit';
 import type { Logger } from './log';
+import { engineFor } from './server/engine';
 
 export const CHILD_ENV = 'SIPHON_PROCESS_INDEX';
 export const PORTS_ENV = 'SIPHON_LISTEN_PORTS';
@@ -18,10 +19,6 @@ export const PORTS_ENV = 'SIPHON_LISTEN_PORTS';
 // Restarting faster than this after a crash would spin on a broken deployment.
 const MIN_UPTIME_MS = 5000;
 const RESTART_DELAY_MS = 1000;
-
-export function usesNodeEngine(server: ServerConfig): boolean {
-  return server.http2 || server.tls?.clientCa !== undefined;
-}
 
 // Binds exclusively: fails when another program holds the address.
 function openExclusive(server: ServerConfig): Promise<net.Server> {
@@ -61,7 +58,7 @@ export class Supervisor {
       const socket = await openExclusive(server);
       const port = (socket.address() as net.AddressInfo).port;
       this.ports[server.index] = port;
-      if (usesNodeEngine(server)) {
+      if (engineFor(server) === 'node') {
         this.shared.set(server.index, socket);
       } else {
         // A probe only: the children bind with SO_REUSEPORT themselves.

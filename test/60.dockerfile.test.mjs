@@ -246,7 +246,7 @@ describe('Dockerfile', () => {
 
   it('the build stage leaves a built addon, dist/ and production dependencies only', () => {
     const app = path.join(roots[stages[0].name], stages[0].state.workdir);
-    for (const file of ['build/Release/siphon_native.node', 'dist/cli.js', 'bin/siphon', 'python/siphon/http.py']) {
+    for (const file of ['build/Release/siphon_addon.node', 'dist/cli.js', 'bin/siphon', 'python/siphon/http.py']) {
       assert.ok(fs.existsSync(path.join(app, file)), `${file} after the build stage`);
     }
     for (const dev of ['typescript', 'cmake-js', 'node-addon-api', 'kubernetes-models']) {
@@ -351,7 +351,7 @@ describe('Dockerfile', () => {
       }
       assert.deepEqual(unexplained, [], `mapped by siphon but not installed by the runtime stage (${runtime.aptPackages.join(', ')})`);
 
-      const addon = path.join(runtime.root, runtime.workdir, 'build/Release/siphon_native.node');
+      const addon = path.join(runtime.root, runtime.workdir, 'build/Release/siphon_addon.node');
       const info = JSON.parse(spawnSync(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(addon)}).describe())`], { encoding: 'utf8' }).stdout);
       assert.ok(mapped.has(info.libpython), `siphon has ${info.libpython} mapped`);
       const prefix = path.dirname(path.dirname(info.python));

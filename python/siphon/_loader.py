@@ -11,9 +11,9 @@ import sys
 import sysconfig
 
 from . import _registry
-from ._response import Response
+from ._chain import compose
 
-__all__ = ["LoadedScript", "load", "run_hooks", "compose"]
+__all__ = ["LoadedScript", "load", "run_hooks"]
 
 
 class RouteSpec:
@@ -48,46 +48,6 @@ class LoadedScript:
             "startup": [_registry.callable_name(h) for h in self.registry.startup],
             "shutdown": [_registry.callable_name(h) for h in self.registry.shutdown],
         })
-
-
-def _middleware_result(guard, early):
-    if isinstance(early, Response):
-        return early
-    raise TypeError(
-        f"middleware {_registry.callable_name(guard)} returned {type(early).__name__}; "
-        f"expected None or http.Response"
-    )
-
-
-def compose(middleware, registration):
-    """The callable a worker runs for a route: guards in order, then the handler."""
-    handler = registration.handler
-    if not middleware:
-        return handler, registration.is_async
-    guards = [(guard, _registry.is_async_callable(guard)) for guard in middleware]
-    if not registration.is_async and not any(is_async for _, is_async in guards):
-        def guarded(req):
-            for guard, _ in guards:
-                early = guard(req)
-                if early is not None:
-                    return _middleware_result(guard, early)
-            return handler(req)
-        return guarded, False
-
-    handler_is_async = registration.is_async
-
-    async def guarded_async(req):
-        for guard, guard_is_async in guards:
-            early = guard(req)
-            if guard_is_async or inspect.isawaitable(early):
-                early = await early
-            if early is not None:
-                return _middleware_result(guard, early)
-        result = handler(req)
-        if handler_is_async or inspect.isawaitable(result):
-            result = await result
-        return result
-    return guarded_async, True
 
 
 def _module_name(path):

@@ -1,18 +1,24 @@
 """http.Client's transport inside siphon: calls go to the host's pooled undici clients.
 
-A coroutine hands its asyncio loop back while the request is in flight (the
-answer arrives through an eventfd the loop watches); a call from a plain
-function blocks only its own thread, with the GIL released.
+Each call is the "client" host call (src/client/outbound.ts) through
+_host_calls: a coroutine hands its asyncio loop back while the request is in
+flight; a call from a plain function blocks only its own thread, with the GIL
+released.
 """
-import asyncio
 import json
-import weakref
 
-from ._client_errors import ClientError, error_for
+from . import _host_calls as host_calls
+from ._client_errors import error_for
 from ._client_wire import upstream_response
 from ._runtime import host_settings, native
 
 __all__ = ["configured_clients", "listen_addrs", "define", "close", "send", "unknown_client_hint"]
+
+
+def _host_call(call):
+    """The "client" host call's arguments: [client, method, url, name0, value0, ...], body, timeout."""
+    key, method, url, headers, body, timeout_ms = call
+    return "client", [key, method, url, *headers], body, timeout_ms
 
 
 def _outcome(result):
@@ -22,52 +28,15 @@ def _outcome(result):
     return upstream_response(status, first, second)
 
 
-class _LoopInbox:
-    """Where outcomes for one asyncio loop arrive (an eventfd the loop watches)."""
-
-    def __init__(self, loop):
-        self.id, fd = native.inbox_open()
-        self.waiting = {}
-        loop.add_reader(fd, self._drain)
-
-    def _drain(self):
-        for call_id, result in native.inbox_take(self.id):
-            future = self.waiting.pop(call_id, None)
-            if future is None or future.done():
-                continue  # the caller was cancelled (e.g. its request timed out)
-            try:
-                future.set_result(_outcome(result))
-            except ClientError as exc:
-                future.set_exception(exc)
-
-
-_inboxes = weakref.WeakKeyDictionary()
-
-
-def _inbox_for(loop):
-    inbox = _inboxes.get(loop)
-    if inbox is None:
-        inbox = _inboxes[loop] = _LoopInbox(loop)
-    return inbox
-
-
 async def _awaited(loop, call):
-    inbox = _inbox_for(loop)
-    future = loop.create_future()
-    call_id = native.client_send(*call, inbox.id)
-    inbox.waiting[call_id] = future
-    try:
-        return await future
-    finally:
-        inbox.waiting.pop(call_id, None)
+    return _outcome(await host_calls.call_async(loop, *_host_call(call)))
 
 
 def send(call):
     """Send `call`: an awaitable on an asyncio loop's thread, else the Response (blocking this thread)."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return _outcome(native.client_call(*call))
+    loop = host_calls.running_loop()
+    if loop is None:
+        return _outcome(host_calls.call_blocking(*_host_call(call)))
     return _awaited(loop, call)
 
 

@@ -7,7 +7,7 @@ messages, so the harness answers 500 exactly where the server does.
 """
 import types
 
-from ._response import _TOKEN, Response
+from ._response import Response, is_header_name, is_header_value
 
 __all__ = ["InvalidResult", "wire_fields", "failure_message"]
 
@@ -55,9 +55,9 @@ def _headers(response):
         raw_name, raw_value = _utf8(name), _utf8(value)
         if not raw_name:
             raise InvalidResult("returned an empty header name")
-        if not _TOKEN.fullmatch(name):
+        if not is_header_name(name):
             raise InvalidResult(f"returned an invalid header name {name!r}")
-        if any(bad in raw_value for bad in (b"\r", b"\n", b"\0")):
+        if not is_header_value(raw_value.decode("utf-8")):
             raise InvalidResult(f"returned header {name} with CR, LF or NUL in its value")
         if name.lower() in _FRAMING:
             continue

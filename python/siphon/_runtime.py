@@ -2,7 +2,7 @@
 import json
 
 try:
-    import _siphon_native as native  # built into the siphon addon
+    from . import _native as native  # built into the siphon addon (native/py_module.cpp)
 except ImportError:  # plain CPython: pytest, a REPL, an editor
     native = None
 

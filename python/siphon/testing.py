@@ -42,8 +42,15 @@ if native is not None:
 
 __all__ = ["HttpTestHarness", "LogLine", "SentRequest", "NoCannedResponseError"]
 
+# The server's own answers (src/server/plain-answers.ts and status.ts);
+# test/50 compares the harness's answers with the server's.
 _PLAIN_TEXT = ("content-type", "text/plain; charset=utf-8")
-_BODILESS = (204, 304)  # sent without a body or Content-Length, as RFC 9110 says
+_INTERNAL_ERROR_BODY = b"Internal Server Error\n"
+
+
+def is_bodiless(status):
+    """Statuses sent without a body or Content-Length (RFC 9110), as src/server/status.ts says."""
+    return status < 200 or status in (204, 304)
 
 
 class LogLine(NamedTuple):
@@ -291,7 +298,7 @@ class HttpTestHarness:
 
     def _failed(self, route_name, req, why):
         self._record_log("ERROR", "siphon.handler", failure_message(route_name, req, why))
-        return 500, [_PLAIN_TEXT], b"Internal Server Error\n"
+        return 500, [_PLAIN_TEXT], _INTERNAL_ERROR_BODY
 
     def _event_loop(self):
         # One loop for the harness's lifetime, like a worker's: state a handler
@@ -376,7 +383,7 @@ def _as_seen_by_client(status, header_pairs, body, head):
     for name, value in header_pairs:
         name = name.lower()
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    if status in _BODILESS:
+    if is_bodiless(status):
         body = b""
     else:
         headers["content-length"] = str(len(body))

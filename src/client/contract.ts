@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { PYTHON_PACKAGE_DIR } from '../native';
+import { PYTHON_PACKAGE_DIR } from '../addon/addon';
 
 // The kind picks the exception class a script sees (python/siphon/_client_errors.py).
 export type FailureKind = 'connect' | 'timeout' | 'tls' | 'unknown_client' | 'error';

@@ -9,9 +9,9 @@ import { Agent, Dispatcher, interceptors } from 'undici';
 
 import type { ClientConfig } from '../config';
 import type { Logger } from '../log';
-import type { NativeAddon } from '../native';
-import { DEFAULT_TIMEOUT_MS, failure, INLINE_POOL_SIZE, MAX_REDIRECTS } from './contract';
-import { BodyFailure, classify, Failure, MAX_RESPONSE_BYTES, TooManyRedirects } from './errors';
+import type { HostCallReply, HostService } from '../host-calls';
+import { DEFAULT_TIMEOUT_MS, Failure, failure, INLINE_POOL_SIZE, MAX_REDIRECTS } from './contract';
+import { BodyFailure, classify, MAX_RESPONSE_BYTES, TooManyRedirects } from './errors';
 
 // A named client's config, or an inline client's settings, plus a name for logs.
 type ClientSettings = Omit<ClientConfig, 'name'> & { label: string };
@@ -184,13 +184,17 @@ class OutboundClient {
   }
 }
 
-export class OutboundClients {
+// The "client" host service: http.Client calls from Python.
+function fail(reply: HostCallReply, outcome: Failure): void {
+  reply.failed(outcome.kind, outcome.message);
+}
+
+export class OutboundClients implements HostService {
   private readonly named = new Map<string, OutboundClient>();
   private readonly inline = new Map<number, OutboundClient>();
 
   constructor(
     configs: readonly ClientConfig[],
-    private readonly native: NativeAddon,
     private readonly log: Logger,
   ) {
     for (const config of configs) {
@@ -230,13 +234,13 @@ export class OutboundClients {
     await Promise.all([...this.named.values(), ...this.inline.values()].map((c) => c.close()));
   }
 
-  // call: [client key, method, url, name0, value0, ...] from the bridge.
-  call(callId: number, timeoutMs: number, call: string[], body: Buffer): void {
-    const [key, method, rawUrl] = call;
-    const headers = call.slice(3);
+  // args: [client key, method, url, name0, value0, ...] (python/siphon/_client.py).
+  call(args: string[], body: Buffer, timeoutMs: number, reply: HostCallReply): void {
+    const [key, method, rawUrl] = args;
+    const headers = args.slice(3);
     const client = key.startsWith('#') ? this.inline.get(Number(key.slice(1))) : this.named.get(key);
     if (!client) {
-      this.fail(callId, failure('no_such_client', { key }));
+      fail(reply, failure('no_such_client', { key }));
       return;
     }
     let url: URL;
@@ -244,21 +248,17 @@ export class OutboundClients {
       url = new URL(rawUrl);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported scheme ${url.protocol}`);
     } catch (err) {
-      this.fail(callId, failure('invalid_url', { url: JSON.stringify(rawUrl), detail: (err as Error).message }));
+      fail(reply, failure('invalid_url', { url: JSON.stringify(rawUrl), detail: (err as Error).message }));
       return;
     }
     const timeout = timeoutMs > 0 ? timeoutMs : client.settings.timeoutMs;
     client.send(method, url, headers, body, timeout).then(
-      (result) => this.native.clientDone(callId, result.status, result.headers, result.body),
+      (result) => reply.done(result.status, result.headers, result.body),
       (err: unknown) => {
         const outcome = err instanceof FileProblem ? err.failure : classify(err, url, timeout);
         this.log.debug('siphon.client', `${method} ${url.origin}${url.pathname} via ${client.settings.label}: ${outcome.message}`);
-        this.fail(callId, outcome);
+        fail(reply, outcome);
       },
     );
-  }
-
-  private fail(callId: number, failure: Failure): void {
-    this.native.clientFailed(callId, failure.kind, failure.message);
   }
 }

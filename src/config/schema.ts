@@ -1,4 +1,4 @@
-// The shape of siphon.yaml (SPEC §3) and http.yaml (SPEC §4), with defaults.
+// The shape of siphon.yaml and http.yaml, with defaults (docs/configuration.md).
 // Key names match the siphon SIP server's config and must not change.
 import { z } from 'zod';
 

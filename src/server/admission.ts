@@ -3,6 +3,7 @@
 // routing (404/405) and the declared body size (413). One place, so both
 // engines refuse exactly the same requests.
 import type { ServerConfig } from '../config';
+import type { PlainAnswer } from './plain-answers';
 import type { RouteMatch } from './router';
 import type { RouteInfo } from './routes';
 import { Coding, transferCoding, validHost, validTargetPart } from './request-checks';
@@ -20,6 +21,7 @@ export interface RequestHead {
   transferEncodings: number; // Transfer-Encoding field lines
   host: string; // the first Host value
   hosts: number; // Host field lines
+  forwardedFor: string | undefined; // the first X-Forwarded-For value
   http10: boolean; // an HTTP/1.0 request (the node:http engine; uWS parses only HTTP/1.1)
 }
 
@@ -37,8 +39,33 @@ export function newRequestHead(method: string, path: string, query: string, http
     transferEncodings: 0,
     host: '',
     hosts: 0,
+    forwardedFor: undefined,
     http10,
   };
+}
+
+// Adds one header field as either engine parsed it (name lower-case),
+// noting the fields admission and the client address look at.
+export function addHeader(head: RequestHead, name: string, value: string): void {
+  head.headers.push(name, value);
+  head.headerBytes += name.length + value.length + 4;
+  // Compare lengths first: the usual headers miss at once.
+  switch (name.length) {
+    case 4:
+      if (name === 'host' && head.hosts++ === 0) head.host = value;
+      break;
+    case 14:
+      if (name === 'content-length' && head.contentLengths++ === 0) head.contentLength = value;
+      break;
+    case 15:
+      if (name === 'x-forwarded-for' && head.forwardedFor === undefined) head.forwardedFor = value;
+      break;
+    case 17:
+      if (name === 'transfer-encoding') {
+        head.transferEncoding = head.transferEncodings++ === 0 ? value : `${head.transferEncoding}, ${value}`;
+      }
+      break;
+  }
 }
 
 // More header fields than this get 431 on every engine. (uWebSockets.js
@@ -47,14 +74,20 @@ export const MAX_HEADER_FIELDS = 100;
 
 export type FoundMatch = Extract<RouteMatch, { kind: 'found' }>;
 
+// A refusal names the route it matched (405, 413: for metrics and the access
+// log), and whether the connection must close.
 export type Admission =
-  | { ok: false; status: number; text: string; close: boolean; headers?: string[] }
+  | { ok: false; answer: PlainAnswer; close: boolean; route?: RouteInfo }
   | { ok: true; match: FoundMatch; route: RouteInfo; declared: number; hasBody: boolean }; // declared: -1 without Content-Length
 
 const CONTENT_LENGTH = /^\d{1,15}$/;
 
+export const PAYLOAD_TOO_LARGE: PlainAnswer = { status: 413, text: 'Payload Too Large', headers: [] };
+export const NOT_FOUND: PlainAnswer = { status: 404, text: 'Not Found', headers: [] };
+export const BAD_VERSION: PlainAnswer = { status: 505, text: 'HTTP Version Not Supported', headers: [] };
+
 function refuse(status: number, text: string): Admission {
-  return { ok: false, status, text, close: true };
+  return { ok: false, answer: { status, text, headers: [] }, close: true };
 }
 
 const HEADERS_TOO_LARGE = refuse(431, 'Request Header Fields Too Large');
@@ -86,11 +119,12 @@ export function admit(config: ServerConfig, table: RouteTable, head: RequestHead
   const hasBody = declared > 0 || head.transferEncodings > 0;
   const match = table.router.match(head.method, head.path);
   if (match.kind === 'method') {
-    return { ok: false, status: 405, text: 'Method Not Allowed', close: hasBody, headers: ['allow', match.allow] };
+    return { ok: false, answer: { status: 405, text: 'Method Not Allowed', headers: ['allow', match.allow] }, close: hasBody };
   }
-  if (match.kind === 'none') return { ok: false, status: 404, text: 'Not Found', close: hasBody };
-  if (declared > config.maxBodyBytes) return { ok: false, status: 413, text: 'Payload Too Large', close: true };
-  return { ok: true, match, route: table.routes[match.route], declared, hasBody };
+  if (match.kind === 'none') return { ok: false, answer: NOT_FOUND, close: hasBody };
+  const route = table.routes[match.route];
+  if (declared > config.maxBodyBytes) return { ok: false, answer: PAYLOAD_TOO_LARGE, close: true, route };
+  return { ok: true, match, route, declared, hasBody };
 }
 
 // Collects a request body within max_body_bytes, in one allocation when the
@@ -132,5 +166,3 @@ export class BodyCollector {
   }
 }
 
-export const PLAIN_TEXT = ['content-type', 'text/plain; charset=utf-8'];
-export const RETRY_LATER = { status: 503, text: 'Service Unavailable', headers: ['retry-after', '1'] };

@@ -1,11 +1,12 @@
 // Paths siphon answers itself on a listener, before routing and without
 // entering Python: the health check and the Prometheus metrics.
 import type { ServerConfig } from '../config';
+import { DRAINING, HEALTHY, plainBody, plainHeaders } from './plain-answers';
 import type { ServingState } from './serving';
 
 export interface EndpointAnswer {
   status: number;
-  headers: string[];
+  headers: readonly string[];
   body: string;
 }
 
@@ -17,8 +18,8 @@ export function endpointsFor(config: ServerConfig, state: ServingState): Map<str
     // 200 once startup hooks have run (listeners open only then), 503 while draining.
     endpoints.set(config.healthPath, () =>
       state.draining
-        ? { status: 503, headers: ['content-type', 'text/plain; charset=utf-8', 'retry-after', '1'], body: 'draining\n' }
-        : { status: 200, headers: ['content-type', 'text/plain; charset=utf-8'], body: 'ok\n' },
+        ? { status: DRAINING.status, headers: plainHeaders(DRAINING), body: plainBody(DRAINING) }
+        : { status: HEALTHY.status, headers: plainHeaders(HEALTHY), body: plainBody(HEALTHY) },
     );
   }
   if (config.metricsPath && state.metrics) {

@@ -15,11 +15,12 @@ import type * as tls from 'node:tls';
 
 import type { ServerConfig } from '../config';
 import { sharedHandle } from '../supervisor';
-import { admit, Admission, BodyCollector, newRequestHead, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
+import { addHeader, admit, Admission, BAD_VERSION, BodyCollector, newRequestHead, PAYLOAD_TOO_LARGE, RequestHead } from './admission';
 import { Endpoint, endpointsFor } from './endpoints';
-import { BAD_VALUE, badHeader, controlCharacterMessage, inspectHeaders, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS } from './response-checks';
+import { BAD_VALUE, badHeader, controlCharacterMessage, inspectHeaders } from './response-checks';
 import { UNMATCHED } from './outcome';
 import type { PendingRequest } from './pending';
+import { INTERNAL_ERROR, PlainAnswer, plainBody, plainHeaders, RETRY_LATER } from './plain-answers';
 import type { RouteInfo } from './routes';
 import type { ServingState } from './serving';
 import { isBodiless } from './status';
@@ -45,6 +46,9 @@ export const SEND_STALL_MS = 10_000;
 // alone (10 s + 1 s per 16 KiB: 74 s at 1 MiB) let a client hold a
 // connection seven times longer than on uWS (found by the fuzz run, test/fuzz).
 export const BODY_IDLE_MS = 10_000;
+const BODY_TOO_LONG: PlainAnswer = { status: 400, text: 'Bad Request: body longer than its Content-Length', headers: [] };
+const BODY_TOO_SHORT: PlainAnswer = { status: 400, text: 'Bad Request: body shorter than its Content-Length', headers: [] };
+
 function requestTimeoutFor(config: ServerConfig): number {
   return HEADERS_TIMEOUT_MS + Math.ceil(config.maxBodyBytes / SLOWEST_UPLOAD_BYTES_PER_S) * 1000;
 }
@@ -139,7 +143,7 @@ class NodePending implements PendingRequest {
     this.done = true;
     if (headers !== undefined && inspectHeaders(headers) & BAD_VALUE) {
       this.state.log.error('siphon.handler', controlCharacterMessage(this.route.name, this.method, this.path, badHeader));
-      write(this.res, this.h2, 500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY, this.head, this.state.draining);
+      this.sendInternalError();
       return;
     }
     // Node's streams may queue the buffer by reference; the batch memory is reused.
@@ -148,18 +152,21 @@ class NodePending implements PendingRequest {
       write(this.res, this.h2, status, headers, owned, this.head, this.state.draining);
     } catch (err) {
       this.state.log.error('siphon.handler', `handler ${this.route.name} (${this.method} ${this.path}) returned a header that cannot be sent: ${(err as Error).message}`);
-      write(this.res, this.h2, 500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY, this.head, this.state.draining);
+      this.sendInternalError();
     }
+  }
+
+  private sendInternalError(): void {
+    write(this.res, this.h2, INTERNAL_ERROR.status, plainHeaders(INTERNAL_ERROR), plainBody(INTERNAL_ERROR), this.head, this.state.draining);
   }
 }
 
-function readHead(req: Request): { head: RequestHead; forwardedFor: string | undefined } {
+function readHead(req: Request): RequestHead {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q + 1);
   const head = newRequestHead((req.method ?? 'GET').toUpperCase(), path, query, req.httpVersionMajor === 1 && req.httpVersionMinor === 0);
-  let forwardedFor: string | undefined;
   let authority: string | undefined;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
@@ -170,15 +177,7 @@ function readHead(req: Request): { head: RequestHead; forwardedFor: string | und
       if (name === ':authority') authority = value;
       continue;
     }
-    head.headers.push(name, value);
-    head.headerBytes += name.length + value.length + 4;
-    if (name === 'host') {
-      if (head.hosts++ === 0) head.host = value;
-    } else if (name === 'content-length') {
-      if (head.contentLengths++ === 0) head.contentLength = value;
-    } else if (name === 'transfer-encoding') {
-      head.transferEncoding = head.transferEncodings++ === 0 ? value : `${head.transferEncoding}, ${value}`;
-    } else if (name === 'x-forwarded-for' && forwardedFor === undefined) forwardedFor = value;
+    addHeader(head, name, value);
   }
   if (head.hosts === 0 && authority !== undefined) {
     head.headers.push('host', authority);
@@ -186,7 +185,7 @@ function readHead(req: Request): { head: RequestHead; forwardedFor: string | und
   } else if (authority !== undefined && head.host !== authority) {
     head.hosts++; // Host and :authority disagree: refused like a repeated Host (RFC 9113 §8.3.1)
   }
-  return { head, forwardedFor };
+  return head;
 }
 
 export class NodeListener {
@@ -299,31 +298,31 @@ export class NodeListener {
   private onRequest(req: Request, res: Response, expectsContinue: boolean): void {
     const { config, state } = this;
     const h2 = isHttp2(req);
-    const { head, forwardedFor } = readHead(req);
+    const head = readHead(req);
     const started = performance.now();
     const socket = req.socket;
     const peerIp = stripMapped(socket.remoteAddress ?? '');
-    const client = this.proxies.clientFor(peerIp, forwardedFor) ?? formatClient(peerIp, socket.remotePort ?? 0);
+    const client = this.proxies.clientFor(peerIp, head.forwardedFor) ?? formatClient(peerIp, socket.remotePort ?? 0);
 
     const endpoint = this.endpoints.get(head.path);
     if (endpoint && (head.method === 'GET' || head.method === 'HEAD')) {
       Promise.resolve(endpoint()).then(
         (answer) => write(res, h2, answer.status, answer.headers, answer.body, head.method === 'HEAD', state.draining),
-        (err: unknown) => write(res, h2, 500, PLAIN_TEXT, `${(err as Error).message}\n`, false),
+        (err: unknown) => write(res, h2, 500, plainHeaders(INTERNAL_ERROR), `${(err as Error).message}\n`, false),
       ).catch(() => res.destroy());
       return;
     }
-    const refuse = (status: number, text: string, close: boolean, extra?: string[], route?: RouteInfo) => {
-      const body = `${text}\n`;
-      write(res, h2, status, extra ? [...PLAIN_TEXT, ...extra] : PLAIN_TEXT, body, head.method === 'HEAD', close || state.draining);
-      state.observe?.({ route: route?.path ?? UNMATCHED, method: head.method, path: head.path, status, bytes: body.length, durationMs: performance.now() - started, client });
+    const refuse = (answer: PlainAnswer, close: boolean, route?: RouteInfo) => {
+      const body = plainBody(answer);
+      write(res, h2, answer.status, plainHeaders(answer), body, head.method === 'HEAD', close || state.draining);
+      state.observe?.({ route: route?.path ?? UNMATCHED, method: head.method, path: head.path, status: answer.status, bytes: body.length, durationMs: performance.now() - started, client });
     };
     // node:http parses any HTTP/x.y request line; siphon speaks HTTP/1.0 and 1.1 (and h2).
     const verdict: Admission = h2 || (req.httpVersionMajor === 1 && req.httpVersionMinor <= 1)
       ? admit(config, state.table, head)
-      : { ok: false, status: 505, text: 'HTTP Version Not Supported', close: true };
+      : { ok: false, answer: BAD_VERSION, close: true };
     if (!verdict.ok) {
-      refuse(verdict.status, verdict.text, verdict.close, verdict.headers);
+      refuse(verdict.answer, verdict.close, verdict.route);
       if (verdict.close) req.resume();
       return;
     }
@@ -343,8 +342,8 @@ export class NodeListener {
       const refused = body.push(chunk);
       if (refused !== 0) {
         pending.done = true;
-        if (refused === 413) refuse(413, 'Payload Too Large', true, undefined, route);
-        else refuse(400, 'Bad Request: body longer than its Content-Length', true, undefined, route);
+        if (refused === 413) refuse(PAYLOAD_TOO_LARGE, true, route);
+        else refuse(BODY_TOO_LONG, true, route);
       }
     });
     const complete = () => {
@@ -352,14 +351,14 @@ export class NodeListener {
       if (body.short) {
         // Only HTTP/2 can end a stream early; HTTP/1.1 framing waits for the bytes.
         pending.done = true;
-        refuse(400, 'Bad Request: body shorter than its Content-Length', true, undefined, route);
+        refuse(BODY_TOO_SHORT, true, route);
         return;
       }
       const payload = body.finish();
-      const accepted = state.dispatcher.submit(pending, match.route, head.query, head.headers, payload.length > 0 ? payload : undefined, match.params, undefined, client);
+      const accepted = state.inflight.submit(pending, match.route, head.query, head.headers, payload.length > 0 ? payload : undefined, match.params, undefined, client);
       if (!accepted) {
         pending.done = true;
-        refuse(RETRY_LATER.status, RETRY_LATER.text, false, RETRY_LATER.headers, route);
+        refuse(RETRY_LATER, false, route);
       }
     };
     req.on('end', () => {

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import type { HttpResponse } from 'uWebSockets.js';
 
 import { logger } from '../log';
-import type { NativeAddon } from '../native';
+import type { Addon } from '../addon/addon';
 import { stripMapped } from './trusted-proxies';
 
 type Mode = 'unchecked' | 'native' | 'fallback';
@@ -20,10 +20,10 @@ class PeerCheck {
   private mode: Mode = 'unchecked';
 
   // undefined: let the addon read the peer from `res`; else the client text to use.
-  clientFor(res: HttpResponse, native: NativeAddon): string | undefined {
+  clientFor(res: HttpResponse, addon: Addon): string | undefined {
     if (this.mode === 'native') return undefined;
     if (this.mode === 'unchecked') {
-      const seen = native.peerAddress(res);
+      const seen = addon.peerAddress(res);
       const expected = uwsIp(res);
       const ip = seen?.startsWith('[') ? seen.slice(1, seen.lastIndexOf(']')) : seen?.slice(0, seen.lastIndexOf(':'));
       const agrees = ip !== undefined && (net.isIPv4(expected) ? ip === expected : net.isIPv6(ip));

@@ -50,8 +50,6 @@ export function withoutHopHeaders(headers: readonly string[]): { headers: string
   return { headers: out, close };
 }
 
-export const INTERNAL_ERROR_HEADERS = ['content-type', 'text/plain; charset=utf-8'];
-export const INTERNAL_ERROR_BODY = 'Internal Server Error\n';
 
 export function controlCharacterMessage(route: string, method: string, path: string, header: string): string {
   return `handler ${route} (${method} ${path}) returned header ${header} with a control character in its value`;

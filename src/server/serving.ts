@@ -1,9 +1,9 @@
 // What every listener consults per request: the route table currently
-// serving (swapped atomically on reload) and the shared dispatcher.
+// serving (swapped atomically on reload) and the in-flight table.
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics';
-import type { NativeAddon } from '../native';
-import type { Dispatcher } from './dispatcher';
+import type { Addon } from '../addon/addon';
+import type { InflightRequests } from './inflight';
 import type { OutcomeSink } from './outcome';
 import { Router } from './router';
 import type { RouteInfo, ScriptDescription } from './routes';
@@ -28,8 +28,8 @@ export class ServingState {
   wantsClient = false;
 
   constructor(
-    readonly native: NativeAddon,
-    readonly dispatcher: Dispatcher,
+    readonly addon: Addon,
+    readonly inflight: InflightRequests,
     readonly log: Logger,
   ) {}
 }

@@ -8,12 +8,13 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import type { ServerConfig } from '../config';
 import { isSupervisedChild } from '../supervisor';
 import { listenOn, Uws } from '../uws';
-import { admit, BodyCollector, FoundMatch, newRequestHead, PLAIN_TEXT, RequestHead, RETRY_LATER } from './admission';
-import { Endpoint, endpointsFor } from './endpoints';
-import { BAD_VALUE, badHeader, controlCharacterMessage, HOP_HEADER, inspectHeaders, INTERNAL_ERROR_BODY, INTERNAL_ERROR_HEADERS, withoutHopHeaders } from './response-checks';
+import { addHeader, admit, BodyCollector, FoundMatch, newRequestHead, PAYLOAD_TOO_LARGE, RequestHead } from './admission';
+import { Endpoint, EndpointAnswer, endpointsFor } from './endpoints';
+import { BAD_VALUE, badHeader, controlCharacterMessage, HOP_HEADER, inspectHeaders, withoutHopHeaders } from './response-checks';
 import { UNMATCHED } from './outcome';
 import { peerCheck } from './peer-check';
 import type { PendingRequest } from './pending';
+import { INTERNAL_ERROR, PlainAnswer, plainBody, plainHeaders, RETRY_LATER } from './plain-answers';
 import type { RouteInfo } from './routes';
 import type { ServingState } from './serving';
 import { isBodiless, statusLine } from './status';
@@ -28,29 +29,11 @@ const METHODS: Record<string, string> = {
 export const UWS_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE']);
 
 // Scratch for the header walk: handlers run one at a time on the JS thread,
-// and a module-level callback avoids a closure per request.
+// and a module-level callback avoids a closure per request. (uWS gives the
+// names lower-cased.)
 let head: RequestHead;
-let forwardedFor: string | undefined;
 function collectHeader(name: string, value: string): void {
-  head.headers.push(name, value);
-  head.headerBytes += name.length + value.length + 4;
-  // uWS gives the names lower-cased; compare lengths first, the usual headers miss at once.
-  switch (name.length) {
-    case 4:
-      if (name === 'host' && head.hosts++ === 0) head.host = value;
-      break;
-    case 14:
-      if (name === 'content-length' && head.contentLengths++ === 0) head.contentLength = value;
-      break;
-    case 15:
-      if (name === 'x-forwarded-for' && forwardedFor === undefined) forwardedFor = value;
-      break;
-    case 17:
-      if (name === 'transfer-encoding') {
-        head.transferEncoding = head.transferEncodings++ === 0 ? value : `${head.transferEncoding}, ${value}`;
-      }
-      break;
-  }
+  addHeader(head, name, value);
 }
 
 export function writeResponse(
@@ -110,7 +93,7 @@ class UwsPending implements PendingRequest {
     const flags = headers === undefined ? 0 : inspectHeaders(headers);
     if (flags & BAD_VALUE) {
       this.state.log.error('siphon.handler', controlCharacterMessage(this.route.name, this.method, this.path, badHeader));
-      [status, headers, body] = [500, INTERNAL_ERROR_HEADERS, INTERNAL_ERROR_BODY];
+      [status, headers, body] = [INTERNAL_ERROR.status, plainHeaders(INTERNAL_ERROR), plainBody(INTERNAL_ERROR)];
     } else if (flags & HOP_HEADER) {
       const cleaned = withoutHopHeaders(headers as string[]);
       headers = cleaned.headers;
@@ -181,7 +164,6 @@ export class UwsListener {
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
     head = newRequestHead(METHODS[rawMethod] ?? rawMethod.toUpperCase(), path, query, false);
-    forwardedFor = undefined;
     req.forEach(collectHeader);
     const request = head;
     const started = performance.now();
@@ -193,11 +175,11 @@ export class UwsListener {
     }
     const verdict = admit(config, state.table, request);
     if (!verdict.ok) {
-      this.reject(res, request, started, verdict.status, verdict.text, verdict.close || state.draining, verdict.headers);
+      this.reject(res, request, started, verdict.answer, verdict.close || state.draining, verdict.route);
       return;
     }
     const { match, route } = verdict;
-    const client = this.clientFor(res, forwardedFor);
+    const client = this.clientFor(res, request.forwardedFor);
     const reported = client ?? (state.wantsClient ? this.peerText(res) : undefined);
     const pending = new UwsPending(res, request.method === 'HEAD', route, request.method, path, started, started + config.requestTimeoutMs, reported, state);
     res.onAborted(() => {
@@ -232,43 +214,34 @@ export class UwsListener {
       const viaProxy = this.proxies.clientFor(Buffer.from(res.getRemoteAddressAsText()).toString(), forwarded);
       if (viaProxy !== undefined) return viaProxy;
     }
-    return peerCheck.clientFor(res, this.state.native);
+    return peerCheck.clientFor(res, this.state.addon);
   }
 
   private peerText(res: HttpResponse): string {
-    return this.state.native.peerAddress(res) ?? formatClient(Buffer.from(res.getRemoteAddressAsText()).toString(), 0);
+    return this.state.addon.peerAddress(res) ?? formatClient(Buffer.from(res.getRemoteAddressAsText()).toString(), 0);
   }
 
   private tooLarge(pending: UwsPending, request: RequestHead, route: RouteInfo): void {
     pending.done = true;
-    this.reject(pending.res, request, pending.started, 413, 'Payload Too Large', true, undefined, route);
+    this.reject(pending.res, request, pending.started, PAYLOAD_TOO_LARGE, true, route);
   }
 
   private submit(pending: UwsPending, match: FoundMatch, request: RequestHead, body: Buffer | ArrayBuffer | undefined, client: string | undefined): void {
-    const { dispatcher } = this.state;
-    const accepted = dispatcher.submit(pending, match.route, request.query, request.headers, body, match.params, client ? undefined : pending.res, client);
+    const accepted = this.state.inflight.submit(pending, match.route, request.query, request.headers, body, match.params, client ? undefined : pending.res, client);
     if (!accepted) {
       pending.done = true;
       pending.res.cork(() =>
-        this.reject(pending.res, request, pending.started, RETRY_LATER.status, RETRY_LATER.text, false, RETRY_LATER.headers, pending.route),
+        this.reject(pending.res, request, pending.started, RETRY_LATER, false, pending.route),
       );
     }
   }
 
-  private reject(
-    res: HttpResponse,
-    request: RequestHead,
-    started: number,
-    status: number,
-    text: string,
-    close: boolean,
-    extra?: string[],
-    route?: RouteInfo,
-  ): void {
-    const body = `${text}\n`;
+  private reject(res: HttpResponse, request: RequestHead, started: number, answer: PlainAnswer, close: boolean, route?: RouteInfo): void {
+    const body = plainBody(answer);
     // Read before writing: uWS invalidates the response object once it has ended.
     const client = this.state.wantsClient ? this.peerText(res) : undefined;
-    const headers = extra ? [...PLAIN_TEXT, ...extra] : PLAIN_TEXT;
+    const headers = plainHeaders(answer);
+    const { status } = answer;
     if (close) refuseLater(res, () => writeResponse(res, status, headers, body, request.method === 'HEAD', true));
     else writeResponse(res, status, headers, body, request.method === 'HEAD', false);
     this.state.observe?.({
@@ -285,7 +258,7 @@ export class UwsListener {
   // Health and metrics answers are not counted in the request metrics: probes would drown them.
   private answerEndpoint(res: HttpResponse, request: RequestHead, endpoint: Endpoint): void {
     const answer = endpoint();
-    const write = ({ status, headers, body }: { status: number; headers: string[]; body: string }) =>
+    const write = ({ status, headers, body }: EndpointAnswer) =>
       writeResponse(res, status, headers, body, request.method === 'HEAD', this.state.draining);
     if (!(answer instanceof Promise)) return write(answer);
     let gone = false;
@@ -294,7 +267,7 @@ export class UwsListener {
     });
     answer.then(
       (ready) => !gone && res.cork(() => write(ready)),
-      (err: unknown) => !gone && res.cork(() => write({ status: 500, headers: PLAIN_TEXT, body: `${(err as Error).message}\n` })),
+      (err: unknown) => !gone && res.cork(() => write({ status: 500, headers: plainHeaders(INTERNAL_ERROR), body: `${(err as Error).message}\n` })),
     );
   }
 }

@@ -1,4 +1,4 @@
-#include "dispatcher.h"
+#include "worker_pool.h"
 
 #include <uv.h>
 
@@ -17,27 +17,27 @@ int64_t NowNs() {
 }
 }  // namespace
 
-Dispatcher& Workers() {
-  static Dispatcher* dispatcher = new Dispatcher();  // worker threads may outlive exit-time destructors
-  return *dispatcher;
+WorkerPool& Workers() {
+  static WorkerPool* pool = new WorkerPool();  // worker threads may outlive exit-time destructors
+  return *pool;
 }
 
-Dispatcher::Dispatcher() = default;
-Dispatcher::~Dispatcher() = default;
+WorkerPool::WorkerPool() = default;
+WorkerPool::~WorkerPool() = default;
 
-void Dispatcher::Start(const PoolSettings& settings, uv_loop_t* loop) {
+void WorkerPool::Start(const PoolSettings& settings, uv_loop_t* loop) {
   settings_ = settings;
   flush_handle_ = new uv_prepare_t;
   flush_handle_->data = this;
   uv_prepare_init(loop, flush_handle_);
-  uv_prepare_start(flush_handle_, [](uv_prepare_t* handle) { static_cast<Dispatcher*>(handle->data)->Flush(); });
+  uv_prepare_start(flush_handle_, [](uv_prepare_t* handle) { static_cast<WorkerPool*>(handle->data)->Flush(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(flush_handle_));  // must not keep Node alive by itself
   last_progress_ns_.store(NowNs());
   sync_ = std::make_unique<SyncPool>(*this, settings.sync_pool_size, settings.sync_pool_max);
   for (int i = 0; i < settings.async_pool_size; i++) loops_.push_back(std::make_unique<AsyncLoop>(*this, i));
 }
 
-void Dispatcher::Stop() {
+void WorkerPool::Stop() {
   Flush();
   // Threads are told to stop but the pool objects stay: a thread still inside
   // a handler will touch them when it returns.
@@ -45,7 +45,7 @@ void Dispatcher::Stop() {
   for (auto& loop : loops_) loop->Stop();
 }
 
-bool Dispatcher::Submit(std::unique_ptr<RequestRecord> record) {
+bool WorkerPool::Submit(std::unique_ptr<RequestRecord> record) {
   if (queued_.load(std::memory_order_relaxed) >= settings_.queue_capacity) {
     shed_.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -55,7 +55,7 @@ bool Dispatcher::Submit(std::unique_ptr<RequestRecord> record) {
   return true;
 }
 
-void Dispatcher::Flush() {
+void WorkerPool::Flush() {
   if (staged_.empty()) return;
   std::vector<std::unique_ptr<RequestRecord>> sync_batch;
   std::vector<std::vector<std::unique_ptr<RequestRecord>>> loop_batches(loops_.size());
@@ -74,7 +74,7 @@ void Dispatcher::Flush() {
   }
 }
 
-void Dispatcher::Cancel(uint32_t id) {
+void WorkerPool::Cancel(uint32_t id) {
   // The JS side does not know which loop got the request; with a GIL there is
   // one loop, and asking the others is a no-op.
   // Flushing first puts a request still staged here in its loop's queue ahead
@@ -83,22 +83,24 @@ void Dispatcher::Cancel(uint32_t id) {
   for (auto& loop : loops_) loop->Cancel(id);
 }
 
-void Dispatcher::Progress() { last_progress_ns_.store(NowNs(), std::memory_order_relaxed); }
+void WorkerPool::PushSyncCall(SyncJob&& job) { sync_->PushCall(std::move(job)); }
 
-void Dispatcher::OnStarted() {
+void WorkerPool::Progress() { last_progress_ns_.store(NowNs(), std::memory_order_relaxed); }
+
+void WorkerPool::OnStarted() {
   queued_.fetch_sub(1, std::memory_order_relaxed);
   inflight_.fetch_add(1, std::memory_order_relaxed);
   Progress();
 }
 
-void Dispatcher::OnFinished() {
+void WorkerPool::OnFinished() {
   inflight_.fetch_sub(1, std::memory_order_relaxed);
   completed_.fetch_add(1, std::memory_order_relaxed);
   Progress();
 }
 
-DispatchStats Dispatcher::Stats() const {
-  DispatchStats stats;
+WorkerStats WorkerPool::Stats() const {
+  WorkerStats stats;
   stats.queued = queued_.load();
   stats.inflight = inflight_.load();
   stats.completed = completed_.load();

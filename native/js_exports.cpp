@@ -1,21 +1,22 @@
-// The N-API surface src/native.ts sees. Arguments are validated in
+// The N-API surface JavaScript sees (typed in src/addon/addon.ts). Arguments are validated in
 // TypeScript; this file only converts them, so it can stay strict and small.
 #include <napi.h>
 
 #include <memory>
 #include <string>
 
-#include "client_calls.h"
-#include "completion_bridge.h"
+#include "host_calls.h"
+#include "host_bridge.h"
 #include "control_thread.h"
-#include "dispatcher.h"
+#include "worker_pool.h"
 #include "host_log.h"
+#include "host_messages.h"
 #include "js_strings.h"
-#include "native_module.h"
+#include "py_module.h"
 #include "peer_address.h"
 #include "py_ref.h"
 #include "python_runtime.h"
-#include "record_pool.h"
+#include "request_record_pool.h"
 #include "script_generation.h"
 
 namespace siphon {
@@ -63,19 +64,19 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
 // as JSON; the generation waits for activate(id) or discard(id).
 Napi::Value LoadScript(const Napi::CallbackInfo& info) {
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  uint32_t id = Control().Post([path](Completion& done) {
+  uint32_t id = Control().Post([path](ControlDoneMessage& done) {
     PyRef loader = PyRef::Steal(PyImport_ImportModule("siphon._loader"));
     PyRef loaded = loader ? PyRef::Steal(PyObject_CallMethod(loader.get(), "load", "s", path.c_str())) : PyRef();
     std::shared_ptr<ScriptGeneration> generation = loaded ? ScriptGeneration::FromLoaded(loaded.get()) : nullptr;
     PyRef described = generation ? PyRef::Steal(PyObject_CallMethod(loaded.get(), "describe", nullptr)) : PyRef();
     const char* json = described ? PyUnicode_AsUTF8(described.get()) : nullptr;
     if (!json) {
-      done.status = 1;
-      done.body = TakeExceptionText();
+      done.ok = false;
+      done.payload = TakeExceptionText();
       return;
     }
-    done.body = json;
-    Control().Keep(done.id, std::move(generation));
+    done.payload = json;
+    Control().Keep(done.control_id, std::move(generation));
   });
   return Napi::Number::New(info.Env(), id);
 }
@@ -101,14 +102,14 @@ Napi::Value RunHooks(const Napi::CallbackInfo& info) {
   uint32_t load_id = info[1].As<Napi::Number>().Uint32Value();
   std::shared_ptr<ScriptGeneration> generation = load_id ? Control().Find(load_id) : g_current;
   if (!generation) throw Napi::Error::New(info.Env(), "no loaded script to run hooks from");
-  uint32_t id = Control().Post([kind, generation](Completion& done) {
+  uint32_t id = Control().Post([kind, generation](ControlDoneMessage& done) {
     PyRef loader = PyRef::Steal(PyImport_ImportModule("siphon._loader"));
     PyRef ran = loader ? PyRef::Steal(PyObject_CallMethod(loader.get(), "run_hooks", "Os", generation->loaded,
                                                           kind.c_str()))
                        : PyRef();
     if (!ran) {
-      done.status = 1;
-      done.body = TakeExceptionText();
+      done.ok = false;
+      done.payload = TakeExceptionText();
     }
   });
   return Napi::Number::New(info.Env(), id);
@@ -162,28 +163,48 @@ napi_value Submit(napi_env env, napi_callback_info info) {
   return accepted;
 }
 
-// clientDone(callId, status, headers, body) / clientFailed(callId, kind, message)
-Napi::Value ClientDone(const Napi::CallbackInfo& info) {
+// hostCallDone(callId, status, values, body) / hostCallFailed(callId, kind, message):
+// the outcome of a HostCallMessage (host_calls.h).
+Napi::Value HostCallDone(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
-  ClientOutcome outcome;
+  HostCallOutcome outcome;
   napi_get_value_uint32(env, info[0], &outcome.call_id);
   outcome.status = info[1].As<Napi::Number>().Int32Value();
-  ReadStringArray(env, info[2], &outcome.headers);
+  ReadStringArray(env, info[2], &outcome.values);
   if (info[3].IsBuffer()) {
     auto body = info[3].As<Napi::Buffer<char>>();
     outcome.body.assign(body.Data(), body.Length());
   }
-  DeliverClientOutcome(std::move(outcome));
+  DeliverHostCallOutcome(std::move(outcome));
   return info.Env().Undefined();
 }
 
-Napi::Value ClientFailed(const Napi::CallbackInfo& info) {
-  ClientOutcome outcome;
+Napi::Value HostCallFailed(const Napi::CallbackInfo& info) {
+  HostCallOutcome outcome;
   napi_get_value_uint32(info.Env(), info[0], &outcome.call_id);
   outcome.error_kind = info[1].As<Napi::String>().Utf8Value();
   outcome.message = info[2].As<Napi::String>().Utf8Value();
-  DeliverClientOutcome(std::move(outcome));
+  DeliverHostCallOutcome(std::move(outcome));
   return info.Env().Undefined();
+}
+
+// The wire layout of host messages, for src/addon/host-messages.ts to check
+// its mirror against at startup (and test/unit to check in CI).
+Napi::Value HostMessageWireLayout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const HostMessageWire& wire : kHostMessageWire) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("name", wire.name);
+    entry.Set("kind", static_cast<int32_t>(wire.kind));
+    entry.Set("id", wire.id);
+    entry.Set("number", wire.number);
+    entry.Set("strings", wire.strings);
+    entry.Set("body", wire.body);
+    out.Set(i++, entry);
+  }
+  return out;
 }
 
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
@@ -193,7 +214,7 @@ Napi::Value Cancel(const Napi::CallbackInfo& info) {
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  DispatchStats stats = Workers().Stats();
+  WorkerStats stats = Workers().Stats();
   Napi::Object out = Napi::Object::New(env);
   out.Set("queued", static_cast<double>(stats.queued));
   out.Set("inflight", static_cast<double>(stats.inflight));
@@ -235,7 +256,7 @@ Napi::Value Describe(const Napi::CallbackInfo& info) {
 }  // namespace
 }  // namespace siphon
 
-static Napi::Object InitSiphonNative(Napi::Env env, Napi::Object exports) {
+static Napi::Object InitSiphonAddon(Napi::Env env, Napi::Object exports) {
   using namespace siphon;
   exports.Set("start", Napi::Function::New(env, Start, "start"));
   exports.Set("loadScript", Napi::Function::New(env, LoadScript, "loadScript"));
@@ -248,12 +269,13 @@ static Napi::Object InitSiphonNative(Napi::Env env, Napi::Object exports) {
   exports.Set("peerAddress", Napi::Function::New(env, PeerAddressText, "peerAddress"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));
-  exports.Set("clientDone", Napi::Function::New(env, ClientDone, "clientDone"));
-  exports.Set("clientFailed", Napi::Function::New(env, ClientFailed, "clientFailed"));
+  exports.Set("hostCallDone", Napi::Function::New(env, HostCallDone, "hostCallDone"));
+  exports.Set("hostCallFailed", Napi::Function::New(env, HostCallFailed, "hostCallFailed"));
+  exports.Set("hostMessageWireLayout", Napi::Function::New(env, HostMessageWireLayout, "hostMessageWireLayout"));
   exports.Set("stop", Napi::Function::New(env, Stop, "stop"));
   exports.Set("setKeepAlive", Napi::Function::New(env, SetKeepAlive, "setKeepAlive"));
   exports.Set("describe", Napi::Function::New(env, Describe, "describe"));
   return exports;
 }
 
-NODE_API_MODULE(siphon_native, InitSiphonNative)
+NODE_API_MODULE(siphon_addon, InitSiphonAddon)

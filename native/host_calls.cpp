@@ -1,17 +1,14 @@
-#include "client_calls.h"
-
-#include <sys/eventfd.h>
-#include <unistd.h>
+#include "host_calls.h"
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 
-#include "completion_bridge.h"
+#include "eventfd.h"
+#include "host_bridge.h"
 
 namespace siphon {
 namespace {
@@ -19,14 +16,14 @@ namespace {
 struct Inbox {
   int fd = -1;
   std::mutex mutex;
-  std::vector<ClientOutcome> items;
+  std::vector<HostCallOutcome> items;
 };
 
 struct BlockingWait {
   std::mutex mutex;
   std::condition_variable done;
   bool ready = false;
-  ClientOutcome outcome;
+  HostCallOutcome outcome;
 };
 
 // Where each in-flight call's outcome goes: an inbox id, or a blocked thread.
@@ -42,31 +39,21 @@ uint32_t g_next_inbox = 1;
 uint32_t g_next_call = 1;
 std::atomic<uint32_t> g_next_client{1};
 
-void Wake(int fd) {
-  uint64_t one = 1;
-  while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR) {
-  }
-}
-
-void PushCall(uint32_t id, ClientCallSpec&& spec) {
-  Completion c;
-  c.kind = Completion::Kind::kClientCall;
-  c.id = id;
-  c.status = spec.timeout_ms;
-  c.headers.reserve(3 + spec.headers.size());
-  c.headers.push_back(std::move(spec.client));
-  c.headers.push_back(std::move(spec.method));
-  c.headers.push_back(std::move(spec.url));
-  for (std::string& h : spec.headers) c.headers.push_back(std::move(h));
-  c.body = std::move(spec.body);
-  Bridge().Push(std::move(c));
+void PushCall(uint32_t id, HostCallSpec&& spec) {
+  HostCallMessage m;
+  m.call_id = id;
+  m.timeout_ms = spec.timeout_ms;
+  m.service = std::move(spec.service);
+  m.args = std::move(spec.args);
+  m.body = std::move(spec.body);
+  Bridge().Push(std::move(m));
 }
 
 }  // namespace
 
 uint32_t OpenInbox(int* fd) {
   auto inbox = std::make_shared<Inbox>();
-  inbox->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  inbox->fd = NewEventFd();
   *fd = inbox->fd;
   std::lock_guard<std::mutex> lock(g_mutex);
   uint32_t id = g_next_inbox++;
@@ -74,7 +61,7 @@ uint32_t OpenInbox(int* fd) {
   return id;
 }
 
-std::vector<ClientOutcome> TakeInbox(uint32_t id) {
+std::vector<HostCallOutcome> TakeInbox(uint32_t id) {
   std::shared_ptr<Inbox> inbox;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -82,16 +69,14 @@ std::vector<ClientOutcome> TakeInbox(uint32_t id) {
     if (it == g_inboxes.end()) return {};
     inbox = it->second;
   }
-  uint64_t count;
-  while (read(inbox->fd, &count, sizeof(count)) < 0 && errno == EINTR) {
-  }
-  std::vector<ClientOutcome> out;
+  ResetEventFd(inbox->fd);
+  std::vector<HostCallOutcome> out;
   std::lock_guard<std::mutex> lock(inbox->mutex);
   out.swap(inbox->items);
   return out;
 }
 
-uint32_t SendClientCall(ClientCallSpec&& spec, uint32_t inbox) {
+uint32_t SendHostCall(HostCallSpec&& spec, uint32_t inbox) {
   uint32_t id;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -102,7 +87,7 @@ uint32_t SendClientCall(ClientCallSpec&& spec, uint32_t inbox) {
   return id;
 }
 
-ClientOutcome CallClientBlocking(ClientCallSpec&& spec) {
+HostCallOutcome CallHostBlocking(HostCallSpec&& spec) {
   auto wait = std::make_shared<BlockingWait>();
   const int timeout_ms = spec.timeout_ms;
   uint32_t id;
@@ -113,13 +98,18 @@ ClientOutcome CallClientBlocking(ClientCallSpec&& spec) {
   }
   PushCall(id, std::move(spec));
   std::unique_lock<std::mutex> lock(wait->mutex);
-  // The JS side always answers (undici enforces timeout_ms); the margin only
-  // guards against a host that is shutting down and will never answer.
+  // The JS side always answers (each service enforces its limit); the margin only
+  // guards against a host that is shutting down and will never answer. With
+  // no limit given, the service applies a configured one only JS knows.
+  if (timeout_ms <= 0) {
+    wait->done.wait(lock, [&] { return wait->ready; });
+    return std::move(wait->outcome);
+  }
   auto limit = std::chrono::milliseconds(timeout_ms) + std::chrono::seconds(30);
   if (!wait->done.wait_for(lock, limit, [&] { return wait->ready; })) {
     std::lock_guard<std::mutex> calls_lock(g_mutex);
     g_calls.erase(id);
-    ClientOutcome lost;
+    HostCallOutcome lost;
     lost.call_id = id;
     lost.error_kind = "timeout";
     lost.message = "no answer from the host after " + std::to_string(timeout_ms) + " ms";
@@ -128,7 +118,7 @@ ClientOutcome CallClientBlocking(ClientCallSpec&& spec) {
   return std::move(wait->outcome);
 }
 
-void DeliverClientOutcome(ClientOutcome&& outcome) {
+void DeliverHostCallOutcome(HostCallOutcome&& outcome) {
   Destination destination;
   std::shared_ptr<Inbox> inbox;
   {
@@ -156,24 +146,17 @@ void DeliverClientOutcome(ClientOutcome&& outcome) {
     wake = inbox->items.empty();
     inbox->items.push_back(std::move(outcome));
   }
-  if (wake) Wake(inbox->fd);
+  if (wake) WakeEventFd(inbox->fd);
 }
 
 uint32_t DefineInlineClient(std::string settings_json) {
   uint32_t id = g_next_client.fetch_add(1);
-  Completion c;
-  c.kind = Completion::Kind::kClientDefine;
-  c.id = id;
-  c.body = std::move(settings_json);
-  Bridge().Push(std::move(c));
+  Bridge().Push(ClientDefineMessage{id, std::move(settings_json)});
   return id;
 }
 
 void CloseInlineClient(uint32_t id) {
-  Completion c;
-  c.kind = Completion::Kind::kClientClose;
-  c.id = id;
-  Bridge().Push(std::move(c));
+  Bridge().Push(ClientCloseMessage{id});
 }
 
 }  // namespace siphon

@@ -1,12 +1,14 @@
-#include "native_module.h"
+#include "py_module.h"
 
 #include <string>
 
-#include "client_calls.h"
+#include "host_calls.h"
 #include "host_log.h"
 #include "py_request.h"
 #include "py_response.h"
 #include "python_runtime.h"
+#include "sync_pool.h"
+#include "worker_pool.h"
 
 namespace siphon {
 namespace {
@@ -41,73 +43,79 @@ PyObject* StrList(const std::vector<std::string>& items) {
   return list.release();
 }
 
-// (status, [name, value, ...], body) on success; (0, kind, message) on failure.
-PyObject* OutcomeTuple(const ClientOutcome& outcome) {
+// (status, [value, ...], body) on success; (0, kind, message) on failure.
+PyObject* OutcomeTuple(const HostCallOutcome& outcome) {
   if (outcome.status == 0) {
     return Py_BuildValue("(iss)", 0, outcome.error_kind.c_str(), outcome.message.c_str());
   }
-  PyRef headers = PyRef::Steal(StrList(outcome.headers));
-  if (!headers) return nullptr;
-  return Py_BuildValue("(iOy#)", outcome.status, headers.get(), outcome.body.data(),
+  PyRef values = PyRef::Steal(StrList(outcome.values));
+  if (!values) return nullptr;
+  return Py_BuildValue("(iOy#)", outcome.status, values.get(), outcome.body.data(),
                        static_cast<Py_ssize_t>(outcome.body.size()));
 }
 
-bool ReadCallSpec(PyObject* const* args, ClientCallSpec* spec) {
-  // (client, method, url, headers: list[str], body: bytes, timeout_ms: int)
+bool ReadUtf8(PyObject* text, std::string* out) {
   Py_ssize_t size = 0;
-  const char* text;
-  for (int i = 0; i < 3; i++) {
-    if (!PyUnicode_Check(args[i])) {
-      PyErr_SetString(PyExc_TypeError, "client, method and url must be str");
-      return false;
-    }
-  }
-  if (!(text = PyUnicode_AsUTF8AndSize(args[0], &size))) return false;
-  spec->client.assign(text, size);
-  if (!(text = PyUnicode_AsUTF8AndSize(args[1], &size))) return false;
-  spec->method.assign(text, size);
-  if (!(text = PyUnicode_AsUTF8AndSize(args[2], &size))) return false;
-  spec->url.assign(text, size);
-  if (!PyList_Check(args[3]) || !PyBytes_Check(args[4]) || !PyLong_Check(args[5])) {
-    PyErr_SetString(PyExc_TypeError, "headers must be a list, body bytes, timeout_ms int");
+  const char* data = PyUnicode_Check(text) ? PyUnicode_AsUTF8AndSize(text, &size) : nullptr;
+  if (!data) {
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "expected str");
     return false;
   }
-  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(args[3]); i++) {
-    PyObject* item = PyList_GET_ITEM(args[3], i);
-    if (!PyUnicode_Check(item) || !(text = PyUnicode_AsUTF8AndSize(item, &size))) {
-      if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "header names and values must be str");
-      return false;
-    }
-    spec->headers.emplace_back(text, size);
+  out->assign(data, static_cast<size_t>(size));
+  return true;
+}
+
+// (service: str, args: list[str], body: bytes, timeout_ms: int)
+bool ReadCallSpec(PyObject* const* args, HostCallSpec* spec) {
+  if (!ReadUtf8(args[0], &spec->service)) return false;
+  if (!PyList_Check(args[1]) || !PyBytes_Check(args[2]) || !PyLong_Check(args[3])) {
+    PyErr_SetString(PyExc_TypeError, "args must be a list of str, body bytes, timeout_ms int");
+    return false;
   }
-  spec->body.assign(PyBytes_AS_STRING(args[4]), static_cast<size_t>(PyBytes_GET_SIZE(args[4])));
-  spec->timeout_ms = static_cast<int>(PyLong_AsLong(args[5]));
+  const Py_ssize_t count = PyList_GET_SIZE(args[1]);
+  spec->args.resize(static_cast<size_t>(count));
+  for (Py_ssize_t i = 0; i < count; i++) {
+    if (!ReadUtf8(PyList_GET_ITEM(args[1], i), &spec->args[static_cast<size_t>(i)])) return false;
+  }
+  spec->body.assign(PyBytes_AS_STRING(args[2]), static_cast<size_t>(PyBytes_GET_SIZE(args[2])));
+  spec->timeout_ms = static_cast<int>(PyLong_AsLong(args[3]));
   return !PyErr_Occurred();
 }
 
-PyObject* ClientSend(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 7 || !PyLong_Check(args[6])) {
-    PyErr_SetString(PyExc_TypeError, "client_send(client, method, url, headers, body, timeout_ms, inbox)");
+PyObject* HostSend(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 5 || !PyLong_Check(args[4])) {
+    PyErr_SetString(PyExc_TypeError, "host_send(service, args, body, timeout_ms, inbox)");
     return nullptr;
   }
-  ClientCallSpec spec;
+  HostCallSpec spec;
   if (!ReadCallSpec(args, &spec)) return nullptr;
-  uint32_t inbox = static_cast<uint32_t>(PyLong_AsUnsignedLong(args[6]));
-  return PyLong_FromUnsignedLong(SendClientCall(std::move(spec), inbox));
+  uint32_t inbox = static_cast<uint32_t>(PyLong_AsUnsignedLong(args[4]));
+  return PyLong_FromUnsignedLong(SendHostCall(std::move(spec), inbox));
 }
 
-PyObject* ClientCall(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 6) {
-    PyErr_SetString(PyExc_TypeError, "client_call(client, method, url, headers, body, timeout_ms)");
+PyObject* HostCall(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 4) {
+    PyErr_SetString(PyExc_TypeError, "host_call(service, args, body, timeout_ms)");
     return nullptr;
   }
-  ClientCallSpec spec;
+  HostCallSpec spec;
   if (!ReadCallSpec(args, &spec)) return nullptr;
-  ClientOutcome outcome;
+  HostCallOutcome outcome;
   Py_BEGIN_ALLOW_THREADS
-  outcome = CallClientBlocking(std::move(spec));
+  outcome = CallHostBlocking(std::move(spec));
   Py_END_ALLOW_THREADS
   return OutcomeTuple(outcome);
+}
+
+// sync_call(call, args, settle): runs call(*args) on the sync pool, then
+// settle(result, exception) there (python/siphon/_chain.py).
+PyObject* SyncCall(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 3 || !PyCallable_Check(args[0]) || !PyTuple_Check(args[1]) || !PyCallable_Check(args[2])) {
+    PyErr_SetString(PyExc_TypeError, "sync_call(call, args: tuple, settle)");
+    return nullptr;
+  }
+  Workers().PushSyncCall(SyncJob{nullptr, PyRef::Borrow(args[0]), PyRef::Borrow(args[1]), PyRef::Borrow(args[2])});
+  Py_RETURN_NONE;
 }
 
 PyObject* InboxOpen(PyObject*, PyObject*) {
@@ -119,7 +127,7 @@ PyObject* InboxOpen(PyObject*, PyObject*) {
 PyObject* InboxTake(PyObject*, PyObject* arg) {
   uint32_t id = static_cast<uint32_t>(PyLong_AsUnsignedLong(arg));
   if (PyErr_Occurred()) return nullptr;
-  std::vector<ClientOutcome> outcomes = TakeInbox(id);
+  std::vector<HostCallOutcome> outcomes = TakeInbox(id);
   PyRef list = PyRef::Steal(PyList_New(static_cast<Py_ssize_t>(outcomes.size())));
   if (!list) return nullptr;
   for (size_t i = 0; i < outcomes.size(); i++) {
@@ -159,10 +167,12 @@ PyMethodDef kMethods[] = {
     {"log", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(Log)), METH_FASTCALL,
      "log(level, target, message): write a line through the host logger"},
     {"log_level", GetLogLevel, METH_NOARGS, "the host's minimum log level"},
-    {"client_send", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(ClientSend)), METH_FASTCALL,
-     "queue an outbound request; its outcome lands in an inbox"},
-    {"client_call", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(ClientCall)), METH_FASTCALL,
-     "run an outbound request and wait for it with the GIL released"},
+    {"host_send", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(HostSend)), METH_FASTCALL,
+     "queue a call to a host service (client, cache); its outcome lands in an inbox"},
+    {"host_call", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(HostCall)), METH_FASTCALL,
+     "call a host service and wait for the outcome with the GIL released"},
+    {"sync_call", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(SyncCall)), METH_FASTCALL,
+     "run call(*args) on the sync pool, then settle(result, exception) there"},
     {"inbox_open", InboxOpen, METH_NOARGS, "a new inbox: (id, eventfd)"},
     {"inbox_take", InboxTake, METH_O, "the outcomes waiting in an inbox"},
     {"client_define", ClientDefine, METH_O, "register an inline client's settings; returns its key"},
@@ -173,7 +183,7 @@ PyMethodDef kMethods[] = {
 };
 
 PyModuleDef kModule = {
-    PyModuleDef_HEAD_INIT, "_siphon_native", "siphon's native runtime (only inside the siphon process)",
+    PyModuleDef_HEAD_INIT, "siphon._native", "siphon's native runtime (only inside the siphon process)",
     -1, kMethods, nullptr, nullptr, nullptr, nullptr,
 };
 

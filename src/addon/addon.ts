@@ -1,26 +1,14 @@
-// The C++ addon (native/), typed. Arguments are checked here so the C++ side
-// can assume well-formed input.
+// The C++ addon (native/, built as build/Release/siphon_addon.node), typed:
+// what JavaScript may call (native/js_exports.cpp). Arguments are checked
+// here so the C++ side can assume well-formed input. What the addon sends
+// back arrives as host messages (host-messages.ts).
 import * as path from 'node:path';
 
 import type { HttpResponse } from 'uWebSockets.js';
 
-export const enum CompletionKind {
-  Response = 0,
-  Log = 1,
-  Control = 2,
-  ClientCall = 3,
-  ClientDefine = 4,
-  ClientClose = 5,
-}
+import type { DeliverFn, HostMessageWire } from './host-messages';
 
-// A batch of `count` completions (native/completion_bridge.h): `meta` holds
-// six ints per completion -- kind, id, status, string count, body offset, body
-// length (offset -1: the body is text, the last of its strings); `bodies`
-// every binary body back to back; `strings` headers and text bodies in order.
-// `meta` and `bodies` are reused for the next batch: copy what outlives the call.
-export type DeliverFn = (count: number, meta: Int32Array, bodies: Buffer, strings: string[] | undefined) => void;
-
-export interface NativeStartOptions {
+export interface AddonStartOptions {
   packageDir: string;
   venv?: string;
   logLevel: number;
@@ -32,7 +20,7 @@ export interface NativeStartOptions {
   clientConfig: string; // JSON for Python (runtime.ts pythonSettings): clients, listen_addrs, include_paths
 }
 
-export interface NativeStats {
+export interface WorkerStats {
   queued: number;
   inflight: number;
   completed: number;
@@ -43,7 +31,7 @@ export interface NativeStats {
   lastProgressAgeS: number;
 }
 
-export interface NativeDescription {
+export interface AddonDescription {
   python: string;
   libpython: string;
   freeThreaded: boolean;
@@ -51,8 +39,8 @@ export interface NativeDescription {
   pythonVersion?: string;
 }
 
-export interface NativeAddon {
-  start(options: NativeStartOptions, deliver: DeliverFn): void;
+export interface Addon {
+  start(options: AddonStartOptions, deliver: DeliverFn): void;
   loadScript(scriptPath: string): number;
   activate(loadId: number): void;
   retire(loadId: number): void;
@@ -70,28 +58,30 @@ export interface NativeAddon {
     client: string | undefined,
   ): boolean;
   peerAddress(res: HttpResponse): string | undefined;
-  clientDone(callId: number, status: number, headers: string[], body: Buffer): void;
-  clientFailed(callId: number, kind: string, message: string): void;
-  stats(): NativeStats;
+  // The outcome of a HostCall message (native/host_calls.h).
+  hostCallDone(callId: number, status: number, values: string[], body: Buffer): void;
+  hostCallFailed(callId: number, kind: string, message: string): void;
+  hostMessageWireLayout(): HostMessageWire[];
+  stats(): WorkerStats;
   cancel(id: number): void;
   stop(): void;
   setKeepAlive(keep: boolean): void;
-  describe(): NativeDescription;
+  describe(): AddonDescription;
 }
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const PYTHON_PACKAGE_DIR = path.join(PROJECT_ROOT, 'python');
 
-export function loadNative(): NativeAddon {
+export function loadAddon(): Addon {
   const candidates = [
-    path.join(PROJECT_ROOT, 'build', 'Release', 'siphon_native.node'),
-    path.join(PROJECT_ROOT, 'build', 'Debug', 'siphon_native.node'),
+    path.join(PROJECT_ROOT, 'build', 'Release', 'siphon_addon.node'),
+    path.join(PROJECT_ROOT, 'build', 'Debug', 'siphon_addon.node'),
   ];
   let lastError: unknown;
   for (const candidate of candidates) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(candidate) as NativeAddon;
+      return require(candidate) as Addon;
     } catch (err) {
       lastError = err;
       if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') break;

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "records.h"
+#include "request_record.h"
 
 struct uv_loop_s;
 struct uv_prepare_s;
@@ -17,6 +17,7 @@ namespace siphon {
 
 class SyncPool;
 class AsyncLoop;
+struct SyncJob;
 
 struct PoolSettings {
   int sync_pool_size = 8;
@@ -25,7 +26,7 @@ struct PoolSettings {
   int queue_capacity = 1024;
 };
 
-struct DispatchStats {
+struct WorkerStats {
   int64_t queued = 0;        // accepted, not yet started by a worker
   int64_t inflight = 0;      // started, not yet finished
   int64_t completed = 0;     // finished (any outcome)
@@ -36,10 +37,10 @@ struct DispatchStats {
   double last_progress_age_s = 0;  // since the last job started or finished
 };
 
-class Dispatcher {
+class WorkerPool {
  public:
-  Dispatcher();
-  ~Dispatcher();
+  WorkerPool();
+  ~WorkerPool();
   void Start(const PoolSettings& settings, uv_loop_s* loop);  // JS thread, GIL not held
   void Stop();                                                // JS thread
 
@@ -54,7 +55,11 @@ class Dispatcher {
   // suspended in an asyncio loop (a running `def` handler cannot be interrupted).
   void Cancel(uint32_t id);
 
-  DispatchStats Stats() const;
+  // An asyncio loop thread (GIL held): run a `def` piece of an async chain
+  // on the sync pool (sync_pool.h SyncJob).
+  void PushSyncCall(SyncJob&& job);
+
+  WorkerStats Stats() const;
 
   // Worker-side bookkeeping.
   void OnStarted();
@@ -76,6 +81,6 @@ class Dispatcher {
   std::atomic<int64_t> last_progress_ns_{0};
 };
 
-Dispatcher& Workers();
+WorkerPool& Workers();
 
 }  // namespace siphon

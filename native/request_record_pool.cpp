@@ -1,4 +1,4 @@
-#include "record_pool.h"
+#include "request_record_pool.h"
 
 #include <mutex>
 #include <vector>

@@ -1,5 +1,6 @@
-// `_siphon_native`, the built-in module through which python/siphon reaches
-// the host: the native Request type and the host logger.
+// `siphon._native`, the built-in module through which python/siphon reaches
+// the host: the native Request and Response types, the host logger, and
+// calls to host services (host_calls.h). python/siphon/_native.pyi lists it.
 #pragma once
 #include "py_ref.h"
 

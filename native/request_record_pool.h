@@ -5,7 +5,7 @@
 #pragma once
 #include <memory>
 
-#include "records.h"
+#include "request_record.h"
 
 namespace siphon {
 
