@@ -12,7 +12,7 @@ const SERVERS_DIR = join(ROOT, 'bench', 'servers');
 // uvicorn & co. are Debian packages, installed for Debian's interpreter only
 // (the pyenv python3 first on PATH does not have them).
 const SYSTEM_PYTHON = '/usr/bin/python3';
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 120_000; // valgrind (--instructions) starts slowly
 
 // A port picked by the kernel and released again. We pass concrete ports
 // (not 0) so that a multi-process siphon shares one port across processes.
@@ -30,7 +30,9 @@ function freePort() {
 // Spawns a server and resolves once `isReady(line)` matches an output line
 // (or `probe()` succeeds). Output is always drained, so a chatty server never
 // blocks on a full pipe; the last lines are kept for error messages.
-async function startProcess(name, command, args, { env, isReady, probe }) {
+// `wrap` prefixes the command (valgrind for --instructions).
+async function startProcess(name, command, args, { env, isReady, probe, wrap = [] }) {
+  if (wrap.length > 0) [command, args] = [wrap[0], [...wrap.slice(1), command, ...args]];
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail = [];
   let exited = null;
@@ -85,7 +87,7 @@ async function pollUntil(probe, hasExited) {
 
 // siphon from the repo root with a generated config (SPEC §3/§4). Readiness
 // is its own "ready" log line. `processes` goes into `script:` only if set.
-export async function startSiphon({ processes } = {}) {
+export async function startSiphon({ processes, wrap } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'siphon-bench-'));
   const httpYaml = join(dir, 'http.yaml');
@@ -118,7 +120,9 @@ export async function startSiphon({ processes } = {}) {
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   let proc;
   try {
-    proc = await startProcess('siphon', process.execPath, ['bin/siphon', '-c', siphonYaml], { isReady });
+    // bin/siphon itself, as users run it: its shebang carries siphon's V8 flags.
+    const command = wrap ? [process.execPath, '--max-semi-space-size=2', 'bin/siphon'] : [join(ROOT, 'bin', 'siphon')];
+    proc = await startProcess('siphon', command[0], [...command.slice(1), '-c', siphonYaml], { isReady, wrap });
   } catch (err) {
     removeDir();
     throw err;
@@ -130,10 +134,11 @@ export async function startSiphon({ processes } = {}) {
   return { ...proc, stop, url: `http://127.0.0.1:${port}` };
 }
 
-export async function startUws() {
+export async function startUws({ wrap } = {}) {
   const port = await freePort();
   const proc = await startProcess('uws', process.execPath, [join(SERVERS_DIR, 'uws_server.mjs'), String(port)], {
     isReady: (line) => line === 'ready',
+    wrap,
   });
   return { ...proc, url: `http://127.0.0.1:${port}` };
 }

@@ -6,6 +6,7 @@
 #include "host_bridge.h"
 #include "worker_pool.h"
 #include "handler_result.h"
+#include "handler_step.h"
 #include "host_log.h"
 #include "py_request.h"
 #include "script_generation.h"
@@ -14,7 +15,9 @@
 namespace siphon {
 namespace {
 
-PyObject* g_run_loop = nullptr;  // siphon._worker.run_loop(wake_fd, drain)
+PyObject* g_run_loop = nullptr;  // siphon._worker.run_loop(wake_fd, drain, started)
+PyObject* g_str_ready = nullptr;     // loop._ready: callbacks due now
+PyObject* g_str_scheduled = nullptr;  // loop._scheduled: timers
 PyObject* g_resumed = nullptr;   // siphon._worker.Resumed(coro, first_yield)
 PyObject* g_get_running_loop = nullptr;
 PyObject* g_str_result = nullptr;
@@ -81,6 +84,23 @@ PyObject* DrainEntry(PyObject* capsule, PyObject*) {
 
 PyMethodDef kDrainDef = {"drain", DrainEntry, METH_NOARGS, "run queued requests"};
 
+PyObject* StartedEntry(PyObject* capsule, PyObject* loop_object) {
+  auto* loop = static_cast<AsyncLoop*>(PyCapsule_GetPointer(capsule, "siphon.AsyncLoop"));
+  if (!loop) return nullptr;
+  loop->Started(loop_object);
+  Py_RETURN_NONE;
+}
+
+PyMethodDef kStartedDef = {"started", StartedEntry, METH_O, "the loop exists"};
+
+// len(getattr(loop, name)), or -1.
+Py_ssize_t LengthOf(PyObject* loop, PyObject* name) {
+  PyRef attribute = PyRef::Steal(PyObject_GetAttr(loop, name));
+  Py_ssize_t length = attribute ? PyObject_Length(attribute.get()) : -1;
+  if (length < 0) PyErr_Clear();
+  return length;
+}
+
 }  // namespace
 
 bool InitAsyncLoops(PyObject* native_module) {
@@ -88,6 +108,8 @@ bool InitAsyncLoops(PyObject* native_module) {
   PyRef asyncio = PyRef::Steal(PyImport_ImportModule("asyncio"));
   if (!worker || !asyncio) return false;
   g_run_loop = PyObject_GetAttrString(worker.get(), "run_loop");
+  g_str_ready = PyUnicode_InternFromString("_ready");
+  g_str_scheduled = PyUnicode_InternFromString("_scheduled");
   g_resumed = PyObject_GetAttrString(worker.get(), "Resumed");
   g_get_running_loop = PyObject_GetAttrString(asyncio.get(), "get_running_loop");
   g_str_result = PyUnicode_InternFromString("result");
@@ -113,11 +135,38 @@ void AsyncLoop::PushBatch(std::vector<std::unique_ptr<RequestRecord>>& records) 
     for (auto& record : records) queue_.push_back(std::move(record));
     wake = !wake_pending_;
     wake_pending_ = true;
+    waiting_.store(true, std::memory_order_relaxed);
   }
   if (wake) Wake();
 }
 
 void AsyncLoop::Wake() { WakeEventFd(wake_fd_); }
+
+void AsyncLoop::Started(PyObject* loop) {
+  loop_object_ = Py_NewRef(loop);
+  ready_.store(true, std::memory_order_release);
+}
+
+void AsyncLoop::PushSuspended(SuspendedHandler&& handler) {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    suspended_queue_.push_back(std::move(handler));
+    wake = !wake_pending_;
+    wake_pending_ = true;
+    waiting_.store(true, std::memory_order_relaxed);
+  }
+  if (wake) Wake();
+}
+
+Py_ssize_t AsyncLoop::ScheduledTimers() { return LengthOf(loop_object_, g_str_scheduled); }
+
+void AsyncLoop::WakeIfScheduled(Py_ssize_t timers_before) {
+  // The loop may be asleep in its poll with a timeout computed before the
+  // step ran: a callback made ready (call_soon, create_task) or a new timer
+  // would wait for the next unrelated wake-up.
+  if (LengthOf(loop_object_, g_str_ready) > 0 || ScheduledTimers() != timers_before) Wake();
+}
 
 void AsyncLoop::Cancel(uint32_t id) {
   bool wake;
@@ -126,6 +175,7 @@ void AsyncLoop::Cancel(uint32_t id) {
     cancel_requests_.push_back(id);
     wake = !wake_pending_;
     wake_pending_ = true;
+    waiting_.store(true, std::memory_order_relaxed);
   }
   if (wake) Wake();
 }
@@ -160,9 +210,11 @@ void AsyncLoop::ThreadMain() {
   GilScope gil;
   PyRef capsule = PyRef::Steal(PyCapsule_New(this, "siphon.AsyncLoop", nullptr));
   PyRef drain = capsule ? PyRef::Steal(PyCFunction_New(&kDrainDef, capsule.get())) : PyRef();
+  PyRef started = capsule ? PyRef::Steal(PyCFunction_New(&kStartedDef, capsule.get())) : PyRef();
   PyRef fd = PyRef::Steal(PyLong_FromLong(wake_fd_));
-  PyRef ended = drain && fd ? PyRef::Steal(PyObject_CallFunctionObjArgs(g_run_loop, fd.get(), drain.get(), nullptr))
-                            : PyRef();
+  PyRef ended = drain && started && fd ? PyRef::Steal(PyObject_CallFunctionObjArgs(g_run_loop, fd.get(), drain.get(),
+                                                                                   started.get(), nullptr))
+                                       : PyRef();
   if (!ended) {
     LogToHost(LogLevel::kError, "siphon.workers",
               "asyncio loop " + std::to_string(index_) + " stopped: " + TakeExceptionText());
@@ -174,13 +226,16 @@ void AsyncLoop::ThreadMain() {
 void AsyncLoop::Drain() {
   ResetEventFd(wake_fd_);
   std::deque<std::unique_ptr<RequestRecord>> batch;
+  std::deque<SuspendedHandler> suspended;
   std::vector<uint32_t> cancels;
   bool stopping;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     batch.swap(queue_);
+    suspended.swap(suspended_queue_);
     cancels.swap(cancel_requests_);
     wake_pending_ = false;
+    waiting_.store(false, std::memory_order_relaxed);
     stopping = stopping_;
   }
   DrainDeferredDecrefs();
@@ -195,6 +250,7 @@ void AsyncLoop::Drain() {
       return;
     }
   }
+  for (auto& handler : suspended) Suspend(std::move(handler));
   for (auto& record : batch) {
     pool_.OnStarted();
     Run(std::move(record));
@@ -220,49 +276,23 @@ void AsyncLoop::Drain() {
 }
 
 void AsyncLoop::Run(std::unique_ptr<RequestRecord> record) {
-  const uint32_t id = record->id;
-  const RouteHandler& route = record->script->routes[record->route];
-  PyRef request = PyRef::Steal(NewRequest(std::move(record), &route));
-  if (!request) {
-    FinishRequest(id, route, Py_None, nullptr);
+  SuspendedHandler suspended;
+  if (StepAsyncHandler(std::move(record), &suspended)) {
+    Suspend(std::move(suspended));
+  } else {
     Finished();
-    return;
   }
-  // A fresh context per request, entered for the first step and handed to
-  // the Task if the coroutine suspends, so contextvars never leak between
-  // requests sharing this loop.
-  PyRef context = PyRef::Steal(PyContext_CopyCurrent());
-  if (!context || PyContext_Enter(context.get()) < 0) {
-    FinishRequest(id, route, request.get(), nullptr);
-    Finished();
-    return;
-  }
-  PyRef returned = PyRef::Steal(PyObject_CallOneArg(route.callable, request.get()));
-  PyRef coro = returned;
-  if (returned && !PyCoro_CheckExact(returned.get())) {
-    // Any other awaitable is driven through its __await__ iterator.
-    PyAsyncMethods* async = Py_TYPE(returned.get())->tp_as_async;
-    coro = async && async->am_await ? PyRef::Steal(async->am_await(returned.get())) : PyRef();
-    if (!coro && PyErr_Occurred()) returned = PyRef();
-  }
-  if (!coro) {
-    // An exception, or a plain value from a handler that had nothing to await.
-    FinishRequest(id, route, request.get(), returned.get());
-    PyContext_Exit(context.get());
-    Finished();
-    return;
-  }
-  // The no-await fast path: most handlers finish in their first step, and
-  // then there is no Task, no call_soon and no extra loop iteration.
-  PyObject* yielded = nullptr;
-  PySendResult step = PyIter_Send(coro.get(), Py_None, &yielded);
-  PyRef first = PyRef::Steal(yielded);
-  PyContext_Exit(context.get());
-  if (step != PYGEN_NEXT) {
-    FinishRequest(id, route, request.get(), step == PYGEN_RETURN ? first.get() : nullptr);
-    Finished();
-    return;
-  }
+}
+
+// A handler that suspended (here or inline on the JS thread) becomes a Task
+// on this loop; PendingResponse finishes the request when the Task is done.
+void AsyncLoop::Suspend(SuspendedHandler&& handler) {
+  const uint32_t id = handler.id;
+  const RouteHandler& route = *handler.route;
+  PyRef request = std::move(handler.request);
+  PyRef context = std::move(handler.context);
+  PyRef coro = std::move(handler.coro);
+  PyRef first = std::move(handler.yielded);
   PyRef resumed = PyRef::Steal(PyObject_CallFunctionObjArgs(g_resumed, coro.get(), first.get(), nullptr));
   PyObject* task_args[] = {resumed.get(), context.get()};
   PyRef task = resumed ? PyRef::Steal(PyObject_Vectorcall(create_task_, task_args, 1, g_kw_context)) : PyRef();

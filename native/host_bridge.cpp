@@ -1,5 +1,7 @@
 #include "host_bridge.h"
 
+#include "js_strings.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -67,6 +69,7 @@ void HostBridge::Start(Napi::Env env, Napi::Function deliver) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (started_) tsfn_.Release();
   tsfn_ = Napi::ThreadSafeFunction::New(env, deliver, "siphon-host-messages", 0, 1);
+  deliver_ = Napi::Persistent(deliver);
   tsfn_.Unref(env);
   started_ = true;
   wake_scheduled_ = !pending_.empty();
@@ -124,8 +127,70 @@ void HostBridge::Drain(Napi::Env env, Napi::Function deliver) {
     wake_scheduled_ = false;
   }
   if (batch.empty() || env == nullptr) return;
-  Napi::HandleScope scope(env);
+  Deliver(env, deliver, batch);
+}
 
+void HostBridge::DeliverNow(Napi::Env env, std::vector<HostMessage>& messages) {
+  if (messages.empty() || deliver_.IsEmpty()) return;
+  Deliver(env, deliver_.Value(), messages);
+}
+
+void HostBridge::Deliver(Napi::Env env, Napi::Function deliver, const std::vector<HostMessage>& batch) {
+  Napi::HandleScope scope(env);
+  napi_value strings = nullptr;
+  Encode(env, batch, /*may_grow=*/true, &strings);
+  try {
+    deliver.Call({Napi::Number::New(env, static_cast<double>(batch.size())), wire_.Value(), bodies_.Value(),
+                  strings ? Napi::Value(env, strings) : env.Undefined()});
+  } catch (const Napi::Error& error) {
+    // The JS side catches its own errors; anything left is a bug to surface
+    // as an uncaught exception rather than a crash inside N-API.
+    error.ThrowAsJavaScriptException();
+  }
+}
+
+napi_value HostBridge::AnswerInline(Napi::Env env, std::vector<HostMessage>& messages) {
+  napi_value strings = nullptr;
+  napi_value result;
+  if (messages.empty()) {
+    napi_get_boolean(env, true, &result);
+  } else if (!Encode(env, messages, /*may_grow=*/false, &strings, /*count_last=*/true)) {
+    // Larger than the arrays JS holds: the usual call hands it new ones.
+    DeliverNow(env, messages);
+    napi_get_boolean(env, true, &result);
+  } else if (strings) {
+    result = strings;
+  } else {
+    napi_create_uint32(env, static_cast<uint32_t>(messages.size()), &result);
+  }
+  return result;
+}
+
+void HostBridge::Grow(Napi::Env env, size_t wire_ints, size_t body_bytes) {
+  if (wire_.IsEmpty() || wire_capacity_ < wire_ints) {
+    wire_capacity_ = std::max<size_t>(wire_ints, 2 * wire_capacity_ + kWireInts * 64);
+    Napi::Int32Array wire = Napi::Int32Array::New(env, wire_capacity_);
+    wire_data_ = wire.Data();
+    wire_ = Napi::Persistent(wire);
+  }
+  if (bodies_.IsEmpty() || bodies_capacity_ < body_bytes) {
+    bodies_capacity_ = std::max<size_t>(body_bytes, 2 * bodies_capacity_ + 64 * 1024);
+    Napi::Buffer<char> bodies = Napi::Buffer<char>::New(env, bodies_capacity_);
+    bodies_data_ = bodies.Data();
+    bodies_ = Napi::Persistent(bodies);
+  }
+}
+
+Napi::Value HostBridge::Arrays(Napi::Env env) {
+  Grow(env, 0, 0);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("wire", wire_.Value());
+  out.Set("bodies", bodies_.Value());
+  return out;
+}
+
+bool HostBridge::Encode(Napi::Env env, const std::vector<HostMessage>& batch, bool may_grow, napi_value* strings_out,
+                        bool count_last) {
   std::vector<WireSlot> slots;
   slots.reserve(batch.size());
   size_t body_bytes = 0;
@@ -135,23 +200,17 @@ void HostBridge::Drain(Napi::Env env, Napi::Function deliver) {
     string_count += slots.back().strings.size();
     if (slots.back().body) body_bytes += slots.back().body->size();
   }
-  if (wire_.IsEmpty() || wire_capacity_ < batch.size() * kWireInts) {
-    wire_capacity_ = std::max<size_t>(batch.size() * kWireInts, 2 * wire_capacity_ + kWireInts * 64);
-    wire_ = Napi::Persistent(Napi::Int32Array::New(env, wire_capacity_));
+  const size_t wire_ints = batch.size() * kWireInts;
+  if (wire_.IsEmpty() || wire_capacity_ < wire_ints || bodies_capacity_ < body_bytes) {
+    if (!may_grow) return false;
+    Grow(env, wire_ints, body_bytes);
   }
-  if (bodies_.IsEmpty() || bodies_capacity_ < body_bytes) {
-    bodies_capacity_ = std::max<size_t>(body_bytes, 2 * bodies_capacity_ + 64 * 1024);
-    bodies_ = Napi::Persistent(Napi::Buffer<char>::New(env, bodies_capacity_));
-  }
-  Napi::Int32Array wire = wire_.Value();
-  Napi::Buffer<char> bodies = bodies_.Value();
-  napi_value strings = nullptr;
-  if (string_count > 0) napi_create_array_with_length(env, string_count, &strings);
+  std::vector<napi_value> strings;
+  strings.reserve(string_count);
 
-  int32_t* w = wire.Data();
-  char* out = bodies.Data();
+  int32_t* w = wire_data_;
+  char* out = bodies_data_;
   size_t offset = 0;
-  uint32_t s = 0;
   for (const WireSlot& slot : slots) {
     const size_t body_size = slot.body ? slot.body->size() : 0;
     *w++ = static_cast<int32_t>(slot.kind);
@@ -160,24 +219,19 @@ void HostBridge::Drain(Napi::Env env, Napi::Function deliver) {
     *w++ = static_cast<int32_t>(slot.strings.size());
     *w++ = static_cast<int32_t>(offset);
     *w++ = static_cast<int32_t>(body_size);
-    for (const std::string* text : slot.strings) {
-      napi_value value;
-      napi_create_string_utf8(env, text->data(), text->size(), &value);
-      napi_set_element(env, strings, s++, value);
-    }
+    for (const std::string* text : slot.strings) strings.push_back(NewJsString(text->data(), text->size()));
     if (body_size > 0) {
       std::memcpy(out + offset, slot.body->data(), body_size);
       offset += body_size;
     }
   }
-  try {
-    deliver.Call({Napi::Number::New(env, static_cast<double>(batch.size())), wire, bodies,
-                  strings ? Napi::Value(env, strings) : env.Undefined()});
-  } catch (const Napi::Error& error) {
-    // The JS side catches its own errors; anything left is a bug to surface
-    // as an uncaught exception rather than a crash inside N-API.
-    error.ThrowAsJavaScriptException();
+  if (count_last && !strings.empty()) {
+    napi_value count;
+    napi_create_uint32(env, static_cast<uint32_t>(batch.size()), &count);
+    strings.push_back(count);
   }
+  *strings_out = strings.empty() ? nullptr : NewJsArray(strings.data(), strings.size());
+  return true;
 }
 
 }  // namespace siphon

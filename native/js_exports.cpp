@@ -2,8 +2,10 @@
 // TypeScript; this file only converts them, so it can stay strict and small.
 #include <napi.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "host_calls.h"
 #include "host_bridge.h"
@@ -11,7 +13,9 @@
 #include "worker_pool.h"
 #include "host_log.h"
 #include "host_messages.h"
+#include "inline_runner.h"
 #include "js_strings.h"
+#include "js_uws.h"
 #include "py_module.h"
 #include "peer_address.h"
 #include "py_ref.h"
@@ -35,7 +39,8 @@ std::string StringOption(const Napi::Object& options, const char* key) {
   return value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
 }
 
-// start(options, deliver): starts Python, the worker threads and the bridge.
+// start(options, deliver) -> {wire, bodies}: starts Python, the worker threads
+// and the bridge; inline answers are written to the two arrays returned.
 Napi::Value Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object options = info[0].As<Napi::Object>();
@@ -53,11 +58,15 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   pools.sync_pool_max = IntOption(options, "syncPoolMax", pools.sync_pool_max);
   pools.async_pool_size = IntOption(options, "asyncPoolSize", pools.async_pool_size);
   pools.queue_capacity = IntOption(options, "queueCapacity", pools.queue_capacity);
+  pools.sync_parallel = PythonIsFreeThreaded() ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : 1;
   uv_loop_s* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
   Workers().Start(pools, loop);
+  Napi::Value arrays = Bridge().Arrays(env);
+  const char* inline_setting = getenv("SIPHON_INLINE");
+  SetInlineEnabled(!(inline_setting && std::string(inline_setting) == "0"));
   Control().Start();
-  return env.Undefined();
+  return arrays;
 }
 
 // loadScript(path) -> control id. The completion's payload is the route table
@@ -115,19 +124,30 @@ Napi::Value RunHooks(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), id);
 }
 
-// submit(id, route, method, path, query, headers, body, params, res, client) -> bool
+// submit(id, route, method, path, query, headers, body, params, res, client)
+//   -> true (queued), false (queue full: answer 503), or an inline answer
+//      (HostBridge::AnswerInline: a message count, or strings + count)
 // body: a Buffer, an ArrayBuffer (uWS's chunk, copied before it is neutered), or undefined.
 // The hot path, as a raw N-API callback: Napi::CallbackInfo heap-allocates
 // its argument array beyond six arguments, and this runs once per request.
 napi_value Submit(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value args[10];
+  // Missing arguments come back as undefined.
   napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
-  napi_valuetype types[10];
-  for (size_t i = 0; i < 10; i++) {
-    if (i >= argc || napi_typeof(env, args[i], &types[i]) != napi_ok) types[i] = napi_undefined;
+  // headers: an array, or null / an external for a request read natively
+  // (js_uws.h), whose method, path, query and headers are already copied.
+  std::unique_ptr<RequestRecord> record;
+  const bool read_natively = !IsJsArray(args[5]);
+  if (read_natively) {
+    record = TakeStagedRequest(env, args[5]);
+    if (!record) {
+      napi_throw_error(env, nullptr, "submit: no request read natively to submit");
+      return nullptr;
+    }
+  } else {
+    record = AcquireRecord();
   }
-  auto record = AcquireRecord();
   record->script = g_current;
   napi_get_value_uint32(env, args[0], &record->id);
   napi_get_value_uint32(env, args[1], &record->route);
@@ -135,11 +155,13 @@ napi_value Submit(napi_env env, napi_callback_info info) {
     napi_throw_error(env, nullptr, "submit: route index out of range");
     return nullptr;
   }
-  ReadString(env, args[2], &record->method);
-  ReadString(env, args[3], &record->path);
-  ReadString(env, args[4], &record->query);
-  ReadStringArray(env, args[5], &record->headers);
-  if (types[6] == napi_object) {
+  if (!read_natively) {
+    ReadString(env, args[2], &record->method);
+    ReadString(env, args[3], &record->path);
+    ReadString(env, args[4], &record->query);
+    ReadStringArray(env, args[5], &record->headers);
+  }
+  if (IsJsObject(args[6])) {
     void* data = nullptr;
     size_t length = 0;
     bool is_typed = false;
@@ -155,10 +177,12 @@ napi_value Submit(napi_env env, napi_callback_info info) {
     }
     if (data) record->body.assign(static_cast<const char*>(data), length);
   }
-  if (types[7] == napi_object) ReadStringArray(env, args[7], &record->params);
-  if (types[8] == napi_object) ReadUwsPeer(env, args[8], &record->peer);
-  if (types[9] == napi_string) ReadString(env, args[9], &record->client_override);
+  if (IsJsObject(args[7])) ReadStringArray(env, args[7], &record->params);
+  if (IsJsObject(args[8])) ReadUwsPeer(env, args[8], &record->peer, /*defer=*/true);
+  if (IsJsString(args[9])) ReadString(env, args[9], &record->client_override);
   napi_value accepted;
+  if (napi_value answer = TryRunInline(Napi::Env(env), record)) return answer;
+  record->peer.Resolve();  // a worker reads it later, when the socket may be gone
   napi_get_boolean(env, Workers().Submit(std::move(record)), &accepted);
   return accepted;
 }
@@ -266,6 +290,13 @@ static Napi::Object InitSiphonAddon(Napi::Env env, Napi::Object exports) {
   napi_value submit;
   napi_create_function(env, "submit", NAPI_AUTO_LENGTH, Submit, nullptr, &submit);
   exports.Set("submit", Napi::Value(env, submit));
+  napi_value read_request, staged_headers, keep_staged;
+  napi_create_function(env, "readRequest", NAPI_AUTO_LENGTH, ReadUwsRequest, nullptr, &read_request);
+  napi_create_function(env, "stagedHeaders", NAPI_AUTO_LENGTH, StagedHeaders, nullptr, &staged_headers);
+  napi_create_function(env, "keepStaged", NAPI_AUTO_LENGTH, KeepStaged, nullptr, &keep_staged);
+  exports.Set("readRequest", Napi::Value(env, read_request));
+  exports.Set("stagedHeaders", Napi::Value(env, staged_headers));
+  exports.Set("keepStaged", Napi::Value(env, keep_staged));
   exports.Set("peerAddress", Napi::Function::New(env, PeerAddressText, "peerAddress"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("cancel", Napi::Function::New(env, Cancel, "cancel"));

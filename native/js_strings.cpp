@@ -32,7 +32,51 @@ void ReadUtf8(napi_env env, napi_value value, std::string* out) {
   napi_get_value_string_utf8(env, value, out->data(), length + 1, &length);
 }
 
+napi_value FromLocal(v8::Local<v8::Value> local) {
+  napi_value value;
+  static_assert(sizeof(local) == sizeof(value), "napi_value is not a v8::Local");
+  std::memcpy(static_cast<void*>(&value), &local, sizeof(value));
+  return value;
+}
+
 }  // namespace
+
+napi_value NewJsString(const char* data, size_t size) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data);
+  bool ascii = true;
+  for (size_t i = 0; i < size && ascii; i++) ascii = bytes[i] < 0x80;
+  v8::MaybeLocal<v8::String> made =
+      ascii ? v8::String::NewFromOneByte(isolate, bytes, v8::NewStringType::kNormal, static_cast<int>(size))
+            : v8::String::NewFromUtf8(isolate, data, v8::NewStringType::kNormal, static_cast<int>(size));
+  v8::Local<v8::String> text;
+  if (!made.ToLocal(&text)) return JsUndefined();
+  return FromLocal(text);
+}
+
+napi_value NewJsArray(const napi_value* items, size_t count) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  static_assert(sizeof(v8::Local<v8::Value>) == sizeof(napi_value), "napi_value is not a v8::Local");
+  auto* locals = reinterpret_cast<v8::Local<v8::Value>*>(const_cast<napi_value*>(items));
+  return FromLocal(v8::Array::New(isolate, locals, count));
+}
+
+napi_value JsUndefined() { return FromLocal(v8::Undefined(v8::Isolate::GetCurrent())); }
+
+bool IsJsObject(napi_value value) {
+  v8::Local<v8::Value> local = ToLocal(value);
+  return !local.IsEmpty() && local->IsObject();
+}
+
+bool IsJsArray(napi_value value) {
+  v8::Local<v8::Value> local = ToLocal(value);
+  return !local.IsEmpty() && local->IsArray();
+}
+
+bool IsJsString(napi_value value) {
+  v8::Local<v8::Value> local = ToLocal(value);
+  return !local.IsEmpty() && local->IsString();
+}
 
 void ReadString(napi_env env, napi_value value, std::string* out) {
   v8::Local<v8::Value> local = ToLocal(value);

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include <v8.h>
+#include "js_uws.h"
 
 namespace siphon {
 namespace {
@@ -16,18 +16,6 @@ namespace {
 // uWS.js keeps the socket pointer in internal field 0 of each HttpResponse.
 using PollFdFn = int (*)(void*);
 std::atomic<PollFdFn> g_poll_fd{nullptr};
-
-void* UwsSocketPointer(napi_value value) {
-  // napi_value is a v8::Local in Node's implementation; this is how Node's own
-  // N-API layer converts it.
-  v8::Local<v8::Value> local;
-  static_assert(sizeof(local) == sizeof(value), "napi_value is not a v8::Local");
-  std::memcpy(static_cast<void*>(&local), &value, sizeof(value));
-  if (local.IsEmpty() || !local->IsObject()) return nullptr;
-  v8::Local<v8::Object> object = local.As<v8::Object>();
-  if (object->InternalFieldCount() < 1) return nullptr;
-  return object->GetAlignedPointerFromInternalField(0);
-}
 
 }  // namespace
 
@@ -40,19 +28,31 @@ bool BindUwsBinary(const std::string& path) {
   return fn != nullptr;
 }
 
-bool ReadUwsPeer(napi_env, napi_value response, PeerAddress* out) {
+bool ReadUwsPeer(napi_env, napi_value response, PeerAddress* out, bool defer) {
   PollFdFn poll_fd = g_poll_fd.load(std::memory_order_relaxed);
   if (!poll_fd) return false;
-  void* socket = UwsSocketPointer(response);
+  void* socket = UwsObjectPointer(response);
   if (!socket) return false;  // responded or aborted: uWS clears the field
   int fd = poll_fd(socket);
   if (fd < 0) return false;
   PeerAddress peer;
-  peer.length = sizeof(peer.addr);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer.addr), &peer.length) != 0) return false;
-  if (peer.addr.ss_family != AF_INET && peer.addr.ss_family != AF_INET6) return false;
+  peer.pending_fd = fd;
+  if (!defer) {
+    peer.Resolve();
+    if (peer.length == 0) return false;
+  }
   *out = peer;
   return true;
+}
+
+void PeerAddress::Resolve() {
+  if (pending_fd < 0) return;
+  length = sizeof(addr);
+  if (getpeername(pending_fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0 ||
+      (addr.ss_family != AF_INET && addr.ss_family != AF_INET6)) {
+    length = 0;
+  }
+  pending_fd = -1;
 }
 
 std::string PeerAddress::FormatIp() const {
@@ -73,6 +73,8 @@ std::string PeerAddress::FormatIp() const {
 }
 
 std::string PeerAddress::Format() const {
+  // During an inline first step the socket is open: read it now.
+  if (pending_fd >= 0) const_cast<PeerAddress*>(this)->Resolve();
   if (length == 0) return "";
   uint16_t port;
   bool bracket = false;

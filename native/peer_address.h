@@ -12,6 +12,13 @@ namespace siphon {
 struct PeerAddress {
   sockaddr_storage addr{};
   socklen_t length = 0;  // 0 = unknown
+  // A socket whose peer is read on first use instead: getpeername is a
+  // syscall per request, and most handlers never ask. Only set while the
+  // socket is certainly open (an inline first step on the JS thread);
+  // Resolve() reads it before the record outlives that.
+  int pending_fd = -1;
+
+  void Resolve();
 
   // "1.2.3.4:5678", "[::1]:5678"; IPv4-mapped IPv6 peers print as IPv4.
   std::string Format() const;
@@ -23,7 +30,8 @@ struct PeerAddress {
 // Finds us_poll_fd in the loaded uWS.js binary at `path`; false if absent.
 bool BindUwsBinary(const std::string& path);
 
-bool ReadUwsPeer(napi_env env, napi_value response, PeerAddress* out);
+// `defer`: only note the socket (PeerAddress::pending_fd); the caller resolves it.
+bool ReadUwsPeer(napi_env env, napi_value response, PeerAddress* out, bool defer = false);
 
 Napi::Value PeerAddressText(const Napi::CallbackInfo& info);
 

@@ -269,6 +269,11 @@ bool RegisterRequestType(PyObject* module) {
   return PyModule_AddObject(module, "Request", type) == 0;
 }
 
+RequestRecord* RecordOf(PyObject* request) {
+  if (!g_request_type || Py_TYPE(request) != g_request_type) return nullptr;
+  return reinterpret_cast<RequestObject*>(request)->record;
+}
+
 PyObject* NewRequest(std::unique_ptr<RequestRecord> record, const RouteHandler* route) {
   auto* self = PyObject_GC_New(RequestObject, g_request_type);
   if (!self) return nullptr;

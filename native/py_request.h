@@ -17,4 +17,7 @@ bool RegisterRequestType(PyObject* module);
 // New Request owning `record`. GIL held. Null with a Python error set.
 PyObject* NewRequest(std::unique_ptr<RequestRecord> record, const RouteHandler* route);
 
+// The record a native Request owns, or null (another object). GIL held.
+RequestRecord* RecordOf(PyObject* request);
+
 }  // namespace siphon

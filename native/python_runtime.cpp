@@ -22,6 +22,7 @@ namespace siphon {
 namespace {
 
 bool g_started = false;
+PyThreadState* g_js_thread_state = nullptr;
 
 // Signals whose disposition Node (libuv) may own. Python must not keep any
 // handler it installs for them during start-up.
@@ -61,6 +62,8 @@ std::string RunStartupPython(const RuntimeOptions& options) {
 }  // namespace
 
 bool PythonStarted() { return g_started; }
+
+PyThreadState* JsThreadState() { return g_js_thread_state; }
 
 std::string PythonVersion() { return Py_GetVersion(); }
 
@@ -105,8 +108,8 @@ std::string StartPython(const RuntimeOptions& options) {
 
   std::string error = RunStartupPython(options);
   for (size_t i = 0; i < saved.size(); i++) sigaction(kHostSignals[i], &saved[i], nullptr);
-  // From here on the JS thread never holds the GIL.
-  PyEval_SaveThread();
+  // From here on the JS thread holds the GIL only for inline first steps.
+  g_js_thread_state = PyEval_SaveThread();
   if (!error.empty()) return error;
   g_started = true;
   return "";

@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <chrono>
+#include <thread>
 
 #include "async_loop.h"
 #include "script_generation.h"
@@ -33,7 +34,7 @@ void WorkerPool::Start(const PoolSettings& settings, uv_loop_t* loop) {
   uv_prepare_start(flush_handle_, [](uv_prepare_t* handle) { static_cast<WorkerPool*>(handle->data)->Flush(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(flush_handle_));  // must not keep Node alive by itself
   last_progress_ns_.store(NowNs());
-  sync_ = std::make_unique<SyncPool>(*this, settings.sync_pool_size, settings.sync_pool_max);
+  sync_ = std::make_unique<SyncPool>(*this, settings.sync_pool_size, settings.sync_pool_max, settings.sync_parallel);
   for (int i = 0; i < settings.async_pool_size; i++) loops_.push_back(std::make_unique<AsyncLoop>(*this, i));
 }
 
@@ -85,10 +86,29 @@ void WorkerPool::Cancel(uint32_t id) {
 
 void WorkerPool::PushSyncCall(SyncJob&& job) { sync_->PushCall(std::move(job)); }
 
+void WorkerPool::YieldToLoops(std::chrono::microseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    bool waiting = false;
+    for (auto& loop : loops_) waiting = waiting || loop->Waiting();
+    if (!waiting || std::chrono::steady_clock::now() >= deadline) return;
+    std::this_thread::yield();
+  }
+}
+
 void WorkerPool::Progress() { last_progress_ns_.store(NowNs(), std::memory_order_relaxed); }
 
 void WorkerPool::OnStarted() {
   queued_.fetch_sub(1, std::memory_order_relaxed);
+  inflight_.fetch_add(1, std::memory_order_relaxed);
+  Progress();
+}
+
+bool WorkerPool::Idle() const {
+  return staged_.empty() && queued_.load(std::memory_order_relaxed) == 0 && inflight_.load(std::memory_order_relaxed) == 0;
+}
+
+void WorkerPool::OnStartedInline() {
   inflight_.fetch_add(1, std::memory_order_relaxed);
   Progress();
 }

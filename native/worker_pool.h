@@ -4,6 +4,7 @@
 // (executor_queue_capacity) and the counters behind siphon_pyexec_*.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -23,6 +24,7 @@ struct PoolSettings {
   int sync_pool_size = 8;
   int sync_pool_max = 32;
   int async_pool_size = 1;
+  int sync_parallel = 1;  // sync jobs run at once: 1 with a GIL, the CPUs without
   int queue_capacity = 1024;
 };
 
@@ -59,11 +61,25 @@ class WorkerPool {
   // on the sync pool (sync_pool.h SyncJob).
   void PushSyncCall(SyncJob&& job);
 
+  // A sync worker between two jobs, GIL released: when an asyncio loop has
+  // requests waiting, give it up to `limit` to take the GIL first. CPython's
+  // GIL is not fair -- a thread that drops it usually takes it straight
+  // back -- and a loop would wait a whole switch interval (5 ms) per turn
+  // behind a busy `def` handler.
+  void YieldToLoops(std::chrono::microseconds limit);
+
   WorkerStats Stats() const;
 
   // Worker-side bookkeeping.
   void OnStarted();
   void OnFinished();
+
+  // For the inline runner (JS thread): nothing queued, staged or running
+  // anywhere; the loop an inline first step belongs to; a request taken
+  // inline starts without having been queued.
+  bool Idle() const;
+  AsyncLoop* InlineLoop() const { return loops_.empty() ? nullptr : loops_[0].get(); }
+  void OnStartedInline();
 
  private:
   void Progress();

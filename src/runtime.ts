@@ -2,7 +2,7 @@
 // the script into a generation, run its hooks, make it the serving one; and
 // route what the addon sends back (host messages) to whoever handles each kind.
 import { Addon, loadAddon, PYTHON_PACKAGE_DIR } from './addon/addon';
-import { DeliverFn, hostMessageReader, wireLayoutDrift } from './addon/host-messages';
+import { HostMessageArrays, hostMessageInput, hostMessageReader, wireLayoutDrift } from './addon/host-messages';
 import type { SiphonConfig } from './config';
 import { cpuCount } from './config';
 import { OutboundClients } from './client/outbound';
@@ -51,7 +51,7 @@ export class PythonRuntime {
     if (drift.length > 0) {
       throw new Error(`the addon and src/addon/host-messages.ts disagree (rebuild with npm run build): ${drift.join('; ')}`);
     }
-    this.inflight = new InflightRequests(this.addon, log, () => this.keepAlive());
+    this.inflight = new InflightRequests(this.addon, log, () => this.keepAlive(), (answer) => this.input.readInline(answer));
     this.hostCalls = new HostCalls(this.addon);
   }
 
@@ -59,7 +59,7 @@ export class PythonRuntime {
     const clients = new OutboundClients(config.clients, this.log);
     this.clients = clients;
     this.hostCalls.register('client', clients);
-    this.addon.start(
+    this.arrays = this.addon.start(
       {
         packageDir: PYTHON_PACKAGE_DIR,
         venv: config.script.venv,
@@ -71,7 +71,7 @@ export class PythonRuntime {
         uwsBinary,
         clientConfig: pythonSettings(config, clients),
       },
-      this.deliver,
+      this.input.deliver,
     );
   }
 
@@ -103,7 +103,8 @@ export class PythonRuntime {
     this.addon.retire(script.loadId);
   }
 
-  private readonly deliver: DeliverFn = hostMessageReader(
+  private arrays: HostMessageArrays | undefined;
+  private readonly input = hostMessageInput(() => this.arrays as HostMessageArrays, hostMessageReader(
     {
       response: (id, status, headers, body) => this.inflight.respond(id, status, headers, body),
       handlerFailed: (id) => this.inflight.fail(id),
@@ -115,7 +116,7 @@ export class PythonRuntime {
       clientClose: (id) => this.clients?.close(id),
     },
     (err) => this.log.error('siphon.server', `failed to handle a message from Python: ${(err as Error).stack ?? String(err)}`),
-  );
+  ));
 
   // Runs a control task (script load, hooks) and resolves with its payload.
   private control(start: () => number): Promise<string> {

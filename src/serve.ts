@@ -4,7 +4,7 @@
 import type { SiphonConfig } from './config';
 import { ExitCode, SiphonExit } from './exit';
 import type { Logger } from './log';
-import { Metrics } from './metrics';
+import type { Metrics } from './metrics';
 import { ScriptReloader } from './reload';
 import { ControlFailure, PythonRuntime } from './runtime';
 import type { Listener } from './server/listener';
@@ -102,7 +102,10 @@ export class Server {
     const sinks: OutcomeSink[] = [];
     if (config.servers.some((server) => server.metricsPath)) {
       const index = process.env[CHILD_ENV];
-      state.metrics = new Metrics(runtime.addon, () => runtime.inflight.count, index === undefined ? undefined : Number(index));
+      // prom-client is loaded only where metrics are served (~11 MB of RSS).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Metrics: MetricsClass } = require('./metrics') as { Metrics: typeof Metrics };
+      state.metrics = new MetricsClass(runtime.addon, () => runtime.inflight.count, index === undefined ? undefined : Number(index));
       sinks.push(state.metrics.observe);
     }
     if (config.log.access) {

@@ -79,6 +79,12 @@ export class Supervisor {
     const proc = fork(cli, ['-c', this.configPath], {
       env: { ...process.env, [CHILD_ENV]: String(child.index), [PORTS_ENV]: JSON.stringify(this.ports) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Out of the terminal's process group: a Ctrl-C reaches the supervisor
+      // only, which forwards it once. In the group, each child saw it twice
+      // (from the terminal and forwarded), took the second for "exit now"
+      // and dropped its in-flight requests. Orphans still exit: they watch
+      // the IPC channel (serve.ts).
+      detached: true,
     });
     child.process = proc;
     child.startedAt = Date.now();

@@ -15,14 +15,14 @@ async def app(scope, receive, send):
         return
     path = scope["path"]
     method = scope["method"]
-    if method == "GET" and path == "/hello":
+    if method == "GET" and path in ("/hello", "/hello-def"):
         await _respond(send, 200, [], work.HELLO)
     elif method == "GET" and path.startswith("/json/") and "/" not in path[6:]:
         query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
         await _respond(send, 200, JSON, work.json_body(unquote(path[6:]), query.get("q", "")))
     elif method == "POST" and path == "/echo":
         await _respond(send, 200, [], await _read_body(receive))
-    elif method == "GET" and path == "/cpu":
+    elif method == "GET" and path in ("/cpu", "/cpu-def"):
         await _respond(send, 200, [], work.cpu_body())
     elif method == "GET" and path == "/calibrate":
         await _respond(send, 200, JSON, work.calibrate_body())

@@ -1,4 +1,5 @@
-"""siphon side of the benchmark: the same routes as asgi_app.py, all async."""
+"""siphon side of the benchmark: the same routes as asgi_app.py, async
+except the `def` ones (/hello-def, /cpu-def) that measure the sync pool."""
 from siphon import http
 
 import work
@@ -9,6 +10,16 @@ JSON_HEADERS = {"content-type": "application/json"}
 @http.route("/hello")
 async def hello(req):
     return http.Response(200, body=work.HELLO)
+
+
+@http.route("/hello-def")
+def hello_def(req):
+    return http.Response(200, body=work.HELLO)
+
+
+@http.route("/cpu-def")
+def cpu_def(req):
+    return http.Response(200, body=work.cpu_body())
 
 
 @http.route("/json/{id}")

@@ -20,6 +20,9 @@ uws
   .get('/hello', (res) => {
     res.end(HELLO);
   })
+  .get('/hello-def', (res) => {
+    res.end(HELLO);
+  })
   .get('/json/:id', (res, req) => {
     const body = jsonBody(decodeURIComponent(req.getParameter(0)), decodeQuery(req.getQuery('q') ?? ''));
     res.writeHeader('content-type', 'application/json').end(body);

@@ -47,13 +47,41 @@ def add_include_paths(paths):
     sys.path[:] = list(paths) + [path for path in sys.path if path not in paths]
 
 
+def _keep_signals_with_the_host():
+    """Refuse signal handlers on Python's main thread, which is the host's.
+
+    Scripts run on siphon's worker threads, where CPython refuses them by
+    itself; but an `async def` handler may take its first step on the JS
+    thread (Python's main thread), and a handler installed there would take
+    SIGTERM or SIGINT away from siphon's graceful shutdown.
+    """
+    import signal
+    import threading
+
+    def guarded(original):
+        def refuse(*args, **kwargs):
+            if threading.current_thread() is threading.main_thread():
+                raise ValueError(
+                    f"signal.{original.__name__}() is not available in siphon: the host owns signals "
+                    f"(use @http.on_shutdown for cleanup)"
+                )
+            return original(*args, **kwargs)
+        refuse.__name__ = original.__name__
+        refuse.__doc__ = original.__doc__
+        return refuse
+
+    signal.signal = guarded(signal.signal)
+    signal.set_wakeup_fd = guarded(signal.set_wakeup_fd)
+
+
 def configure(venv):
-    """Run once at start-up: the virtualenv, script.include_paths, and `logging` routed to the host logger."""
+    """Run once at start-up: the virtualenv, script.include_paths, signals, and `logging` routed to the host logger."""
     from ._runtime import host_settings, native
 
     if venv:
         add_virtualenv(venv)
     add_include_paths(host_settings().get("include_paths", []))
+    _keep_signals_with_the_host()
     root = logging.getLogger()
     root.handlers[:] = [_HostLogHandler(native.log)]
     host_level = native.log_level()

@@ -9,11 +9,12 @@ class HandlerExit(Exception):
     """A handler raised SystemExit or KeyboardInterrupt: a 500 for that request only."""
 
 
-def run_loop(wake_fd, drain):
+def run_loop(wake_fd, drain, started):
     """Drive one asyncio loop until the host stops it; `drain` runs queued requests."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     loop.add_reader(wake_fd, drain)
+    started(loop)
     try:
         loop.run_forever()
     finally:

@@ -4,9 +4,9 @@
 // back arrives as host messages (host-messages.ts).
 import * as path from 'node:path';
 
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 
-import type { DeliverFn, HostMessageWire } from './host-messages';
+import type { DeliverFn, HostMessageArrays, HostMessageWire, InlineAnswer } from './host-messages';
 
 export interface AddonStartOptions {
   packageDir: string;
@@ -39,25 +39,48 @@ export interface AddonDescription {
   pythonVersion?: string;
 }
 
+export type NativeHead = [
+  string, string, string, string | undefined, string | undefined, string | undefined, string | undefined,
+  number, number, number, number, number,
+];
+
+// An opaque handle on a request read natively, for submit's `headers`.
+export interface KeptRequest {
+  readonly __keptRequest: unique symbol;
+}
+
 export interface Addon {
-  start(options: AddonStartOptions, deliver: DeliverFn): void;
+  // Returns the arrays inline answers are written to (see submit).
+  start(options: AddonStartOptions, deliver: DeliverFn): HostMessageArrays;
   loadScript(scriptPath: string): number;
   activate(loadId: number): void;
   retire(loadId: number): void;
   runHooks(kind: 'startup' | 'shutdown', loadId: number): number;
+  // true: queued for a worker; false: the queue is full (answer 503); else
+  // the handler ran inline on this thread and this is what it produced
+  // (read it with the host-message reader before anything else runs).
   submit(
     id: number,
     route: number,
     method: string,
     path: string,
     query: string,
-    headers: string[],
+    headers: string[] | null | KeptRequest, // null / KeptRequest: read natively (readRequest)
     body: Buffer | ArrayBuffer | undefined,
     params: string[] | undefined,
     res: HttpResponse | undefined,
     client: string | undefined,
-  ): boolean;
+  ): boolean | InlineAnswer;
   peerAddress(res: HttpResponse): string | undefined;
+  // Reading a uWS request natively (native/js_uws.h, src/server/uws-head.ts):
+  // [method, path, query, host, content-length, transfer-encoding,
+  // x-forwarded-for, fields, bytes, hosts, content-lengths,
+  // transfer-encodings], the request staged for submit (headers: null).
+  // False: read it through uWS instead.
+  readRequest(req: HttpRequest): NativeHead | false;
+  stagedHeaders(): string[];
+  // The staged request, kept for a submit after the callback (a body to wait for).
+  keepStaged(): KeptRequest | undefined;
   // The outcome of a HostCall message (native/host_calls.h).
   hostCallDone(callId: number, status: number, values: string[], body: Buffer): void;
   hostCallFailed(callId: number, kind: string, message: string): void;

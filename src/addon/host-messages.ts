@@ -52,6 +52,42 @@ export interface HostMessageHandlers {
 // back to back; `strings` every message's strings in order.
 export type DeliverFn = (count: number, wire: Int32Array, bodies: Buffer, strings: string[] | undefined) => void;
 
+// The arrays a batch is written to; a batch that outgrows them arrives with new ones.
+export interface HostMessageArrays {
+  wire: Int32Array;
+  bodies: Buffer;
+}
+
+// A batch the addon returns from submit instead of delivering it: written
+// to the current arrays, its count alone, or its strings with the count
+// appended (native/host_bridge.cpp AnswerInline).
+export type InlineAnswer = number | Array<string | number>;
+
+// Reads both: batches delivered by the addon, and inline answers.
+export interface HostMessageInput {
+  deliver: DeliverFn;
+  readInline(answer: InlineAnswer): void;
+}
+
+export function hostMessageInput(arrays: () => HostMessageArrays, read: DeliverFn): HostMessageInput {
+  let current: HostMessageArrays | undefined;
+  return {
+    deliver: (count, wire, bodies, strings) => {
+      current = { wire, bodies };
+      read(count, wire, bodies, strings);
+    },
+    readInline: (answer) => {
+      current ??= arrays();
+      if (typeof answer === 'number') {
+        read(answer, current.wire, current.bodies, undefined);
+      } else {
+        const count = answer.pop() as number;
+        read(count, current.wire, current.bodies, answer as string[]);
+      }
+    },
+  };
+}
+
 const WIRE_INTS = 6;
 const EMPTY: Buffer = Buffer.alloc(0);
 const NO_STRINGS: string[] = [];

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { Agent, Dispatcher, interceptors } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 
 import type { ClientConfig } from '../config';
 import type { Logger } from '../log';
@@ -48,6 +48,15 @@ function discard(body: Dispatcher.ResponseData['body']): void {
 
 // The body, refused past MAX_RESPONSE_BYTES. undici's maxResponseSize guards
 // HTTP/1.1 only: an HTTP/2 upstream (ALPN) could otherwise fill the memory.
+// undici is loaded on the first outbound call: a process that makes none
+// keeps ~19 MB of RSS (docs/performance.md "Memory").
+let loaded: typeof import('undici') | undefined;
+function undici(): typeof import('undici') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('undici') as typeof import('undici');
+  return loaded;
+}
+
 async function readCapped(response: Dispatcher.ResponseData): Promise<Buffer> {
   const { body } = response;
   const declared = Number(response.headers['content-length']);
@@ -122,8 +131,9 @@ class OutboundClient {
         ...(settings.http2PriorKnowledge ? { useH2c: true } : {}),
       } as Agent.Options['connect'],
     };
-    const kept = new Agent({ ...options, connections: settings.poolSize });
-    const overflow = new Agent({ ...options, keepAliveTimeout: OVERFLOW_IDLE_MS, keepAliveMaxTimeout: OVERFLOW_IDLE_MS });
+    const { Agent: UndiciAgent, interceptors } = undici();
+    const kept = new UndiciAgent({ ...options, connections: settings.poolSize });
+    const overflow = new UndiciAgent({ ...options, keepAliveTimeout: OVERFLOW_IDLE_MS, keepAliveMaxTimeout: OVERFLOW_IDLE_MS });
     // undici's redirect handler drops Authorization, Cookie and Proxy-Authorization
     // when the origin changes, and turns 303 (and 301/302 after POST) into GET, as reqwest does.
     const follow = (agent: Agent): Dispatcher =>

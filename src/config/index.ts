@@ -37,6 +37,7 @@ export interface ServerConfig {
   http2: boolean;
   healthPath?: string;
   metricsPath?: string; // set on the one server that serves metrics
+  routes: boolean; // false: only health and metrics here, 404 for the rest
 }
 
 export interface ClientConfig {
@@ -171,6 +172,7 @@ function loadServer(yaml: YamlFile, index: number, server: ServerYaml, defaultHe
     trustedProxies: server.trusted_proxies,
     http2: server.http2,
     healthPath: server.health_path,
+    routes: server.routes,
   };
 }
 

@@ -52,6 +52,7 @@ const serverSchema = z.strictObject({
   trusted_proxies: z.array(z.string()).default([]),
   http2: z.boolean().default(false),
   health_path: z.string().startsWith('/').optional(),
+  routes: z.boolean().default(true),
 });
 
 const clientSchema = z.strictObject({

@@ -13,7 +13,8 @@ export interface RequestHead {
   method: string; // upper-case
   path: string; // raw, without the query
   query: string;
-  headers: string[]; // name0, value0, ...; names lower-case
+  headers: string[]; // name0, value0, ...; names lower-case (empty when read natively: see uws-head.ts)
+  headerCount: number; // header fields
   headerBytes: number;
   contentLength: string; // the first Content-Length value ('' when absent or empty)
   contentLengths: number; // Content-Length field lines
@@ -32,6 +33,7 @@ export function newRequestHead(method: string, path: string, query: string, http
     path,
     query,
     headers: [],
+    headerCount: 0,
     headerBytes: path.length + query.length,
     contentLength: '',
     contentLengths: 0,
@@ -48,6 +50,7 @@ export function newRequestHead(method: string, path: string, query: string, http
 // noting the fields admission and the client address look at.
 export function addHeader(head: RequestHead, name: string, value: string): void {
   head.headers.push(name, value);
+  head.headerCount++;
   head.headerBytes += name.length + value.length + 4;
   // Compare lengths first: the usual headers miss at once.
   switch (name.length) {
@@ -100,7 +103,7 @@ const OLD_CODING = refuse(400, 'Bad Request: Transfer-Encoding in an HTTP/1.0 re
 const UNSUPPORTED_CODING = refuse(501, 'Not Implemented: only the chunked transfer coding is supported');
 
 export function admit(config: ServerConfig, table: RouteTable, head: RequestHead): Admission {
-  if (head.headerBytes > config.maxHeaderBytes || head.headers.length > MAX_HEADER_FIELDS * 2) return HEADERS_TOO_LARGE;
+  if (head.headerBytes > config.maxHeaderBytes || head.headerCount > MAX_HEADER_FIELDS) return HEADERS_TOO_LARGE;
   if (!validTargetPart(head.path) || (head.query !== '' && !validTargetPart(head.query))) return BAD_TARGET;
   if (head.hosts > 1 || !validHost(head.host)) return BAD_HOST;
   // Framing: one Content-Length of plain digits, or Transfer-Encoding: chunked
@@ -117,9 +120,12 @@ export function admit(config: ServerConfig, table: RouteTable, head: RequestHead
   }
   const declared = head.contentLengths === 0 ? -1 : Number(head.contentLength);
   const hasBody = declared > 0 || head.transferEncodings > 0;
+  // A listener for health and metrics only (routes: false) serves no script route.
+  if (!config.routes) return { ok: false, answer: NOT_FOUND, close: hasBody };
   const match = table.router.match(head.method, head.path);
   if (match.kind === 'method') {
-    return { ok: false, answer: { status: 405, text: 'Method Not Allowed', headers: ['allow', match.allow] }, close: hasBody };
+    const answer = { status: 405, text: 'Method Not Allowed', headers: ['allow', match.allow] };
+    return { ok: false, answer, close: hasBody, route: table.routes[match.route] };
   }
   if (match.kind === 'none') return { ok: false, answer: NOT_FOUND, close: hasBody };
   const route = table.routes[match.route];

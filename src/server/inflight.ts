@@ -3,13 +3,19 @@
 // owns request_timeout_ms (504) for every listener. Whichever engine accepted
 // a request supplies how to answer it (PendingRequest).
 import type { Addon } from '../addon/addon';
+import type { InlineAnswer } from '../addon/host-messages';
 import type { Logger } from '../log';
 import type { OutcomeSink } from './outcome';
 import type { PendingRequest } from './pending';
+import { isBodiless } from './status';
 import { GATEWAY_TIMEOUT, INTERNAL_ERROR, PlainAnswer, plainBody, plainHeaders } from './plain-answers';
 
 export class InflightRequests {
   private readonly pending = new Map<number, PendingRequest>();
+  // The request being submitted: a handler run inline answers it before
+  // submit returns, and then it never needs a place in the table.
+  private submitting: PendingRequest | undefined;
+  private submittingId = 0;
   private nextId = 1;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepEveryMs = 250;
@@ -22,6 +28,8 @@ export class InflightRequests {
     private readonly log: Logger,
     // Told when the table turns non-empty or empty.
     private readonly onBusyChange: () => void,
+    // Reads what a handler run inline produced (its answer comes back through respond).
+    private readonly readInline: (answer: InlineAnswer) => void,
   ) {}
 
   // Called once listeners are known: check timeouts often enough for the shortest.
@@ -38,7 +46,7 @@ export class InflightRequests {
     pending: PendingRequest,
     route: number,
     query: string,
-    headers: string[],
+    headers: Parameters<Addon['submit']>[5],
     body: Buffer | ArrayBuffer | undefined,
     params: string[] | undefined,
     socket: Parameters<Addon['submit']>[8],
@@ -46,8 +54,14 @@ export class InflightRequests {
   ): boolean {
     const id = this.nextId;
     this.nextId = id >= 0x7fffffff ? 1 : id + 1;
+    this.submitting = pending;
+    this.submittingId = id;
     const accepted = this.addon.submit(id, route, pending.method, pending.path, query, headers, body, params, socket, client);
-    if (!accepted) return false;
+    if (accepted !== true && accepted !== false) this.readInline(accepted);
+    const unanswered = this.submitting !== undefined;
+    this.submitting = undefined;
+    if (accepted === false) return false;
+    if (!unanswered) return true;
     this.pending.set(id, pending);
     if (this.pending.size === 1) {
       this.onBusyChange();
@@ -58,6 +72,12 @@ export class InflightRequests {
 
   // A handler's answer (the addon's Response message).
   respond(id: number, status: number, headers: readonly string[] | undefined, body: Buffer | string): void {
+    if (this.submitting !== undefined && id === this.submittingId) {
+      const answered = this.submitting;
+      this.submitting = undefined;
+      if (!answered.done) this.answer(answered, status, headers, body);
+      return;
+    }
     const pending = this.pending.get(id);
     if (!pending) return; // timed out: the 504 already went out
     this.remove(id);
@@ -124,7 +144,8 @@ export class InflightRequests {
       method: pending.method,
       path: pending.path,
       status,
-      bytes: Buffer.byteLength(body),
+      // What went on the wire: nothing for HEAD or a status without a body.
+      bytes: isBodiless(status) || pending.method === 'HEAD' ? 0 : Buffer.byteLength(body),
       durationMs: performance.now() - pending.started,
       client: pending.client,
     });

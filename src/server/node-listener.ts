@@ -315,7 +315,7 @@ export class NodeListener {
     const refuse = (answer: PlainAnswer, close: boolean, route?: RouteInfo) => {
       const body = plainBody(answer);
       write(res, h2, answer.status, plainHeaders(answer), body, head.method === 'HEAD', close || state.draining);
-      state.observe?.({ route: route?.path ?? UNMATCHED, method: head.method, path: head.path, status: answer.status, bytes: body.length, durationMs: performance.now() - started, client });
+      state.observe?.({ route: route?.path ?? UNMATCHED, method: head.method, path: head.path, status: answer.status, bytes: head.method === 'HEAD' ? 0 : body.length, durationMs: performance.now() - started, client });
     };
     // node:http parses any HTTP/x.y request line; siphon speaks HTTP/1.0 and 1.1 (and h2).
     const verdict: Admission = h2 || (req.httpVersionMajor === 1 && req.httpVersionMinor <= 1)

@@ -5,7 +5,7 @@ import type { RouteInfo } from './routes';
 
 export type RouteMatch =
   | { kind: 'found'; route: number; params: string[] | undefined }
-  | { kind: 'method'; allow: string }
+  | { kind: 'method'; allow: string; route: number } // route: one whose pattern matched the path
   | { kind: 'none' };
 
 // Where a pattern ends: the route index for each of its methods.
@@ -24,6 +24,7 @@ interface Search {
   params: string[];
   found: RouteMatch | undefined;
   allowed: Set<string> | undefined;
+  matchedPath: number | undefined; // a route whose pattern matched, method aside
 }
 
 function newNode(): Node {
@@ -66,10 +67,10 @@ export class Router {
       const route = exact.get(method);
       if (route !== undefined) return { kind: 'found', route, params: undefined };
     }
-    const search: Search = { method, segments: path.slice(1).split('/'), params: [], found: undefined, allowed: undefined };
+    const search: Search = { method, segments: path.slice(1).split('/'), params: [], found: undefined, allowed: undefined, matchedPath: undefined };
     visit(this.root, 0, search);
     if (search.found) return search.found;
-    if (search.allowed) return { kind: 'method', allow: [...search.allowed].sort().join(', ') };
+    if (search.allowed) return { kind: 'method', allow: [...search.allowed].sort().join(', '), route: search.matchedPath ?? 0 };
     return NOT_FOUND;
   }
 }
@@ -113,6 +114,7 @@ function accept(terminal: Terminal, search: Search): boolean {
     return true;
   }
   search.allowed ??= new Set();
+  search.matchedPath ??= terminal.values().next().value;
   for (const method of terminal.keys()) {
     search.allowed.add(method);
     if (method === 'GET') search.allowed.add('HEAD');

@@ -8,7 +8,8 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import type { ServerConfig } from '../config';
 import { isSupervisedChild } from '../supervisor';
 import { listenOn, Uws } from '../uws';
-import { addHeader, admit, BodyCollector, FoundMatch, newRequestHead, PAYLOAD_TOO_LARGE, RequestHead } from './admission';
+import type { Addon } from '../addon/addon';
+import { admit, BodyCollector, FoundMatch, PAYLOAD_TOO_LARGE, RequestHead } from './admission';
 import { Endpoint, EndpointAnswer, endpointsFor } from './endpoints';
 import { BAD_VALUE, badHeader, controlCharacterMessage, HOP_HEADER, inspectHeaders, withoutHopHeaders } from './response-checks';
 import { UNMATCHED } from './outcome';
@@ -20,21 +21,12 @@ import type { ServingState } from './serving';
 import { isBodiless, statusLine } from './status';
 import { TLS_CIPHERS } from './tls-policy';
 import { formatClient, TrustedProxies } from './trusted-proxies';
+import { uwsHead } from './uws-head';
 
-const METHODS: Record<string, string> = {
-  get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE', head: 'HEAD', options: 'OPTIONS',
-};
 
 // The only methods uWebSockets.js parses; it closes the connection on others.
 export const UWS_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE']);
 
-// Scratch for the header walk: handlers run one at a time on the JS thread,
-// and a module-level callback avoids a closure per request. (uWS gives the
-// names lower-cased.)
-let head: RequestHead;
-function collectHeader(name: string, value: string): void {
-  addHeader(head, name, value);
-}
 
 export function writeResponse(
   res: HttpResponse,
@@ -71,6 +63,9 @@ function writeCorked(): void {
   writeResponse(corked.res, corked.status, corked.headers, corked.body, corked.head, corked.close);
 }
 
+// True while uWS runs onRequest: writes there need no cork of their own.
+let inRequestCallback = false;
+
 class UwsPending implements PendingRequest {
   done = false;
 
@@ -98,6 +93,12 @@ class UwsPending implements PendingRequest {
       const cleaned = withoutHopHeaders(headers as string[]);
       headers = cleaned.headers;
       close ||= cleaned.close;
+    }
+    // Inside uWS's request callback (a handler run inline) writes are corked
+    // already; anywhere else they are corked here, into one send.
+    if (inRequestCallback) {
+      writeResponse(this.res, status, headers, body, this.head, close);
+      return;
     }
     corked = { res: this.res, status, headers, body, head: this.head, close };
     this.res.cork(writeCorked);
@@ -159,13 +160,18 @@ export class UwsListener {
   }
 
   private onRequest(res: HttpResponse, req: HttpRequest): void {
+    inRequestCallback = true;
+    try {
+      this.handle(res, req);
+    } finally {
+      inRequestCallback = false;
+    }
+  }
+
+  private handle(res: HttpResponse, req: HttpRequest): void {
     const { config, state } = this;
-    const rawMethod = req.getMethod();
-    const path = req.getUrl();
-    const query = req.getQuery() ?? '';
-    head = newRequestHead(METHODS[rawMethod] ?? rawMethod.toUpperCase(), path, query, false);
-    req.forEach(collectHeader);
-    const request = head;
+    const request = uwsHead.read(req, state.addon);
+    const { path } = request;
     const started = performance.now();
 
     const endpoint = this.endpoints.get(path);
@@ -182,14 +188,18 @@ export class UwsListener {
     const client = this.clientFor(res, request.forwardedFor);
     const reported = client ?? (state.wantsClient ? this.peerText(res) : undefined);
     const pending = new UwsPending(res, request.method === 'HEAD', route, request.method, path, started, started + config.requestTimeoutMs, reported, state);
+    if (!verdict.hasBody) {
+      this.submit(pending, match, request, request.staged ? null : request.headers, undefined, client);
+      // Answered already when the handler ran inline (nothing to abort);
+      // else uWS needs the abort handler before this callback returns.
+      if (!pending.done) res.onAborted(() => (pending.done = true));
+      return;
+    }
     res.onAborted(() => {
       pending.done = true;
     });
-
-    if (!verdict.hasBody) {
-      this.submit(pending, match, request, undefined, client);
-      return;
-    }
+    // The body comes after this callback: keep the natively read head for it.
+    const headers = request.staged ? (state.addon.keepStaged() ?? null) : request.headers;
     let body: BodyCollector | undefined;
     res.onData((chunk, isLast) => {
       if (pending.done) return;
@@ -197,14 +207,14 @@ export class UwsListener {
         // The whole body in one chunk (the usual case): the addon copies it
         // before uWS neuters it, with no JS buffer in between.
         if (chunk.byteLength > config.maxBodyBytes) this.tooLarge(pending, request, route);
-        else this.submit(pending, match, request, chunk, client);
+        else this.submit(pending, match, request, headers, chunk, client);
         return;
       }
       body ??= new BodyCollector(verdict.declared, config.maxBodyBytes);
       // uWS neuters the chunk after this call; push() copies it. (uWS frames
       // bodies by Content-Length itself, so only the limit can be exceeded.)
       if (body.push(new Uint8Array(chunk)) !== 0) return this.tooLarge(pending, request, route);
-      if (isLast) this.submit(pending, match, request, body.finish(), client);
+      if (isLast) this.submit(pending, match, request, headers, body.finish(), client);
     });
   }
 
@@ -226,8 +236,15 @@ export class UwsListener {
     this.reject(pending.res, request, pending.started, PAYLOAD_TOO_LARGE, true, route);
   }
 
-  private submit(pending: UwsPending, match: FoundMatch, request: RequestHead, body: Buffer | ArrayBuffer | undefined, client: string | undefined): void {
-    const accepted = this.state.inflight.submit(pending, match.route, request.query, request.headers, body, match.params, client ? undefined : pending.res, client);
+  private submit(
+    pending: UwsPending,
+    match: FoundMatch,
+    request: RequestHead,
+    headers: Parameters<Addon['submit']>[5],
+    body: Buffer | ArrayBuffer | undefined,
+    client: string | undefined,
+  ): void {
+    const accepted = this.state.inflight.submit(pending, match.route, request.query, headers, body, match.params, client ? undefined : pending.res, client);
     if (!accepted) {
       pending.done = true;
       pending.res.cork(() =>
@@ -249,7 +266,7 @@ export class UwsListener {
       method: request.method,
       path: request.path,
       status,
-      bytes: body.length,
+      bytes: request.method === 'HEAD' ? 0 : body.length,
       durationMs: performance.now() - started,
       client,
     });
