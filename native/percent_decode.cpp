@@ -51,9 +51,7 @@ PyObject* ParseQueryToDict(std::string_view query) {
     std::string_view raw_value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
     PyRef name = PyRef::Steal(PercentDecodeToStr(raw_name, true));
     if (!name) return nullptr;
-    int present = PyDict_Contains(dict.get(), name.get());
-    if (present < 0) return nullptr;
-    if (present) continue;  // first value wins
+    // A repeated key: the last value wins (the Rust siphon-http does so); all are in query_string.
     PyRef value = PyRef::Steal(PercentDecodeToStr(raw_value, true));
     if (!value || PyDict_SetItem(dict.get(), name.get(), value.get()) < 0) return nullptr;
   }

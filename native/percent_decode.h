@@ -15,7 +15,7 @@ std::string PercentDecodeBytes(std::string_view text, bool plus_is_space);
 // New str: decoded bytes read as UTF-8, invalid sequences replaced by U+FFFD.
 PyObject* PercentDecodeToStr(std::string_view text, bool plus_is_space);
 
-// New dict of the first value of each key in a raw query string.
+// New dict of the last value of each key in a raw query string.
 PyObject* ParseQueryToDict(std::string_view query);
 
 }  // namespace siphon

@@ -30,7 +30,7 @@ PyObject* Log(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 
 PyObject* GetLogLevel(PyObject*, PyObject*) { return PyLong_FromLong(HostLogLevel()); }
 
-std::string g_client_config = "{}";  // {"name": {"base_url": ..., "timeout_ms": ...}}
+std::string g_client_config = "{}";  // what Python reads of the config, JSON (src/runtime.ts pythonSettings)
 
 PyObject* StrList(const std::vector<std::string>& items) {
   PyRef list = PyRef::Steal(PyList_New(static_cast<Py_ssize_t>(items.size())));
@@ -177,7 +177,7 @@ PyMethodDef kMethods[] = {
     {"inbox_take", InboxTake, METH_O, "the outcomes waiting in an inbox"},
     {"client_define", ClientDefine, METH_O, "register an inline client's settings; returns its key"},
     {"client_close", ClientClose, METH_O, "release an inline client's pool"},
-    {"client_config", ClientConfig, METH_NOARGS, "the clients configured in http.yaml, as JSON"},
+    {"client_config", ClientConfig, METH_NOARGS, "what Python reads of the config (clients, listen_addrs, include_paths), as JSON"},
     {"free_threaded", FreeThreaded, METH_NOARGS, "whether this build runs without a GIL"},
     {nullptr, nullptr, 0, nullptr},
 };

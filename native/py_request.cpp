@@ -226,7 +226,7 @@ PyGetSetDef kGetSet[] = {
     {"method", reinterpret_cast<getter>(GetMethod), nullptr, "HTTP method, upper-case", nullptr},
     {"path", reinterpret_cast<getter>(GetPath), nullptr, "request path, percent-encoding kept", nullptr},
     {"path_params", reinterpret_cast<getter>(GetPathParams), nullptr, "decoded {param} values", nullptr},
-    {"query_params", reinterpret_cast<getter>(GetQueryParams), nullptr, "decoded query, first value per key", nullptr},
+    {"query_params", reinterpret_cast<getter>(GetQueryParams), nullptr, "decoded query, last value per key", nullptr},
     {"headers", reinterpret_cast<getter>(GetHeaders), nullptr, "lower-case names, repeats joined with ', '", nullptr},
     {"client", reinterpret_cast<getter>(GetClient), nullptr, "\"ip:port\" of the client", nullptr},
     {"query_string", reinterpret_cast<getter>(GetQueryString), nullptr, "the raw query, without '?'", nullptr},

@@ -1,16 +1,21 @@
-// The `siphon` command: siphon -c FILE | siphon --check -c FILE | siphon --version
+// The `siphon` command: siphon [-c FILE] | siphon --check [-c FILE] | siphon --version
+import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { ConfigError, loadConfig } from './config';
 import { ExitCode, SiphonExit } from './exit';
-import { logger } from './log';
 import { loadAddon } from './addon/addon';
+import { LogFile, logger } from './log';
 // Imported eagerly: a supervised child must listen for the parent's sockets from its first tick.
 import { childPorts, CHILD_ENV, isSupervisedChild, Supervisor } from './supervisor';
 
-const USAGE = `usage: siphon -c siphon.yaml            serve
-       siphon --check -c siphon.yaml    validate config, load the script, print routes
-       siphon --version`;
+// As siphon-sip: without -c, the siphon.yaml in the working directory.
+const DEFAULT_CONFIG = 'siphon.yaml';
+
+const USAGE = `usage: siphon [-c siphon.yaml]          serve (default config: ./siphon.yaml)
+       siphon --check [-c siphon.yaml]  validate config, load the script, print routes
+       siphon --version
+       siphon -h | --help`;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -52,10 +57,14 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${versionText()}\n`);
     return;
   }
-  if (!values.config) throw new SiphonExit(ExitCode.Usage, `missing -c/--config\n${USAGE}`);
+  if (!values.config && !fs.existsSync(DEFAULT_CONFIG)) {
+    throw new SiphonExit(ExitCode.Usage, `no -c/--config given and no ./${DEFAULT_CONFIG} in ${process.cwd()}\n${USAGE}`);
+  }
+  const configPath = values.config ?? DEFAULT_CONFIG;
 
-  const config = loadConfig(values.config);
+  const config = loadConfig(configPath);
   logger.configure(config.log.level, config.log.format);
+  if (config.log.file !== undefined && !values.check) openLogFile(config.file, config.log.file);
   if (isSupervisedChild()) {
     logger.setProcess(Number(process.env[CHILD_ENV]));
     const ports = childPorts();
@@ -70,11 +79,22 @@ async function main(argv: string[]): Promise<void> {
     process.exit(ExitCode.Ok);
   }
   if (config.script.processes > 1 && !isSupervisedChild()) {
-    await new Supervisor(config, values.config, logger).run();
+    await new Supervisor(config, configPath, logger).run();
     return;
   }
   const { Server } = await import('./serve');
   await new Server(config, logger).run();
+}
+
+function openLogFile(configFile: string, file: string): void {
+  let sink: LogFile;
+  try {
+    sink = new LogFile(file);
+  } catch (err) {
+    throw new SiphonExit(ExitCode.Usage, `${configFile}: log.file: cannot open ${file} for appending: ${(err as Error).message}`);
+  }
+  logger.setFile(sink);
+  process.on('SIGHUP', () => sink.reopen());
 }
 
 export function run(argv: string[] = process.argv.slice(2)): void {

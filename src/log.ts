@@ -1,6 +1,10 @@
 // The host logger. Every line siphon prints -- its own, native code's, and
 // scripts' via siphon.log -- goes through one Logger, so the level filter and
-// the format (pretty | json) are the same for all of them.
+// the format (pretty | json) are the same for all of them. Lines go to stderr,
+// and also to `log.file` when one is configured.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'pretty' | 'json';
 
@@ -21,11 +25,63 @@ export interface LogSink {
 
 const stderrSink: LogSink = { write: (line) => process.stderr.write(line) };
 
+// Creates the missing folders above `file`, one mkdir each (throws the first
+// failure). Not mkdirSync's recursive mode: it spins forever under /proc.
+function makeParents(file: string): void {
+  const missing: string[] = [];
+  for (let dir = path.dirname(file); !fs.existsSync(dir) && path.dirname(dir) !== dir; dir = path.dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) fs.mkdirSync(dir);
+}
+
+// log.file: appended to with one write per line (O_APPEND, so the processes
+// of script.processes > 1 can share it), reopened on SIGHUP so logrotate can
+// move it away.
+export class LogFile implements LogSink {
+  private fd: number;
+  private failed = false;
+
+  constructor(readonly file: string) {
+    this.fd = LogFile.open(file);
+  }
+
+  // Throws the fs error when the file cannot be created or appended to.
+  private static open(file: string): number {
+    makeParents(file);
+    return fs.openSync(file, 'a');
+  }
+
+  write(line: string): void {
+    try {
+      fs.writeSync(this.fd, line);
+      this.failed = false;
+    } catch (err) {
+      // Say so once on stderr, not once per line; stderr still has everything.
+      if (!this.failed) process.stderr.write(`siphon: cannot write to log.file ${this.file}: ${(err as Error).message}\n`);
+      this.failed = true;
+    }
+  }
+
+  // A new file at the same path (the old one was moved away): keep writing
+  // to the old descriptor if the new one cannot be opened.
+  reopen(): void {
+    let fd: number;
+    try {
+      fd = LogFile.open(this.file);
+    } catch (err) {
+      process.stderr.write(`siphon: cannot reopen log.file ${this.file}: ${(err as Error).message}\n`);
+      return;
+    }
+    fs.closeSync(this.fd);
+    this.fd = fd;
+  }
+}
+
 const PRETTY_LABELS: Record<LogLevel, string> = { debug: 'DEBUG', info: ' INFO', warn: ' WARN', error: 'ERROR' };
 
 export class Logger {
   private threshold: number;
   private processIndex: number | undefined;
+  private file: LogFile | undefined;
 
   constructor(
     level: LogLevel = 'info',
@@ -38,6 +94,11 @@ export class Logger {
   configure(level: LogLevel, format: LogFormat): void {
     this.threshold = LEVEL_VALUES[level];
     this.format = format;
+  }
+
+  // Lines go to `file` as well as the sink from now on.
+  setFile(file: LogFile): void {
+    this.file = file;
   }
 
   // Set in supervised children (script.processes > 1) so lines say which process wrote them.
@@ -58,7 +119,7 @@ export class Logger {
     const time = new Date().toISOString();
     const process = this.processIndex;
     if (this.format === 'json') {
-      this.sink.write(JSON.stringify({ time, level, target, message, ...(process === undefined ? {} : { process }), ...fields }) + '\n');
+      this.write(JSON.stringify({ time, level, target, message, ...(process === undefined ? {} : { process }), ...fields }) + '\n');
       return;
     }
     let line = `${time} ${PRETTY_LABELS[level]} ${process === undefined ? '' : `[p${process}] `}${target}: ${message}`;
@@ -67,7 +128,13 @@ export class Logger {
         if (value !== undefined) line += ` ${key}=${value}`;
       }
     }
-    this.sink.write(line + '\n');
+    this.write(line + '\n');
+  }
+
+  // The file first: a line seen on stderr is already in the file.
+  private write(line: string): void {
+    this.file?.write(line);
+    this.sink.write(line);
   }
 
   debug(target: string, message: string, fields?: LogFields): void {

@@ -26,6 +26,17 @@ export function defaultAsyncLoops(freeThreaded: boolean): number {
   return freeThreaded ? cpuCount() : 1;
 }
 
+// What Python reads of the config (python/siphon/_runtime.py host_settings):
+// the named clients, http._config's listen strings, script.include_paths.
+// It travels as the addon's clientConfig start option.
+function pythonSettings(config: SiphonConfig, clients: OutboundClients): string {
+  return JSON.stringify({
+    clients: clients.describe(),
+    listen_addrs: config.servers.map((server) => server.listenAsWritten),
+    include_paths: config.script.includePaths,
+  });
+}
+
 export class PythonRuntime {
   readonly addon: Addon;
   readonly inflight: InflightRequests;
@@ -58,7 +69,7 @@ export class PythonRuntime {
         asyncPoolSize: config.script.asyncPoolSize ?? defaultAsyncLoops(this.addon.describe().freeThreaded),
         queueCapacity: config.script.queueCapacity,
         uwsBinary,
-        clientConfig: clients.describe(),
+        clientConfig: pythonSettings(config, clients),
       },
       this.input.deliver,
     );

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { runSiphon, writeProject } from './helpers/siphon.mjs';
+import { runSiphon, tempDir, writeProject } from './helpers/siphon.mjs';
 
 describe('siphon command line', () => {
   it('prints its version with the embedded Python', async () => {
@@ -13,13 +13,13 @@ describe('siphon command line', () => {
     assert.match(result.stdout, /^siphon-http \d+\.\d+\.\d+, node v20\.\d+\.\d+, Python 3\.\d+\.\d+ \(\/.*python3[.\d]*\)\n$/);
   });
 
-  it('exits 2 with usage for unknown options and a missing -c', async () => {
+  it('exits 2 with usage for unknown options, and without -c when ./siphon.yaml is missing', async () => {
     const unknown = await runSiphon(['--frobnicate']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /Unknown option '--frobnicate'[\s\S]*usage: siphon -c siphon\.yaml/);
-    const missing = await runSiphon([]);
+    assert.match(unknown.stderr, /Unknown option '--frobnicate'[\s\S]*usage: siphon \[-c siphon\.yaml\]/);
+    const missing = await runSiphon([], { cwd: tempDir() });
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /missing -c\/--config/);
+    assert.match(missing.stderr, /no -c\/--config given and no \.\/siphon\.yaml in /);
   });
 
   it('exits 2 when the config file does not exist, naming it', async () => {

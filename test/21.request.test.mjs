@@ -30,7 +30,7 @@ describe('request fields', () => {
       assert.equal(res.status, 200);
       assert.equal(res.json.method, 'POST');
       assert.equal(res.json.path, `/${kind}`);
-      assert.deepEqual(res.json.query_params, { a: '1', b: 'two words', c: 'é', flag: '' });
+      assert.deepEqual(res.json.query_params, { a: '2', b: 'two words', c: 'é', flag: '' });
       assert.equal(res.json.headers['x-custom'], 'Value');
       assert.equal(res.json.headers['content-type'], 'text/plain');
       assert.equal(res.json.body, 'hello body');

@@ -224,12 +224,12 @@ describe('trusted proxies', () => {
   const clientVia = async (url, xff) => (await json(`${url}/echo/1`, { headers: xff ? { 'x-forwarded-for': xff } : {} })).json.client;
 
   it('uses the left-most X-Forwarded-For entry from a trusted exact IP', async () => {
-    assert.equal(await clientVia(siphon.urls[0], '203.0.113.7, 10.1.2.3'), '203.0.113.7:0');
+    assert.equal(await clientVia(siphon.urls[0], '203.0.113.7, 10.1.2.3'), '203.0.113.7');
   });
 
   it('trusts a CIDR range, and keeps a port the proxy gave', async () => {
     assert.equal(await clientVia(siphon.urls[1], '198.51.100.4:5555'), '198.51.100.4:5555');
-    assert.equal(await clientVia(siphon.urls[1], '2001:db8::7'), '[2001:db8::7]:0');
+    assert.equal(await clientVia(siphon.urls[1], '2001:db8::7'), '2001:db8::7');
   });
 
   it('ignores a forged header from an untrusted peer', async () => {
@@ -243,11 +243,11 @@ describe('trusted proxies', () => {
   it('formats IPv6 peers as [addr]:port and honours IPv6 ranges', async () => {
     assert.match(await clientVia(siphon.urls[4]), /^\[::1\]:\d+$/);
     assert.match(await clientVia(siphon.urls[4], '203.0.113.9'), /^\[::1\]:\d+$/);
-    assert.equal(await clientVia(siphon.urls[3], '203.0.113.9'), '203.0.113.9:0');
+    assert.equal(await clientVia(siphon.urls[3], '203.0.113.9'), '203.0.113.9');
   });
 
   it('applies to the HTTP/2 engine too', async () => {
-    assert.equal(await clientVia(siphon.urls[5], '203.0.113.10'), '203.0.113.10:0');
+    assert.equal(await clientVia(siphon.urls[5], '203.0.113.10'), '203.0.113.10');
   });
 
   it('rejects malformed entries in the config', async () => {

@@ -1,24 +1,15 @@
 // http.Client (SPEC §5 "http.Client", §4 clients) against real upstreams.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { json, request } from './helpers/http.mjs';
 import { startSiphon, writeProject } from './helpers/siphon.mjs';
 import { makePki } from './helpers/tls.mjs';
-import { h2Upstream, plainUpstream, tlsUpstream } from './helpers/upstreams.mjs';
+import { closedPort, h2Upstream, plainUpstream, tlsUpstream } from './helpers/upstreams.mjs';
 
 const script = fs.readFileSync(path.join(import.meta.dirname, 'scripts', 'client_routes.py'), 'utf8');
-
-async function closedPort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('http.Client', () => {
   let siphon, plain, pooledUpstream, secure, mtls, h2c, h2, pki, foreign, deadPort;

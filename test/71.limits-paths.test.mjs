@@ -36,7 +36,7 @@ function parseQuery(query) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
     const name = decode(eq < 0 ? pair : pair.slice(0, eq), true);
-    if (!(name in out)) out[name] = decode(eq < 0 ? '' : pair.slice(eq + 1), true);
+    out[name] = decode(eq < 0 ? '' : pair.slice(eq + 1), true); // a repeated key: the last value wins
   }
   return out;
 }

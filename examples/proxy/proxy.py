@@ -23,6 +23,14 @@ def connect():
     log.info("proxying /api/ to %s", api.base_url)
 
 
+def address_of(client):
+    """The IP in req.client: "ip:port", "[v6]:port", or a bare IP taken from a trusted X-Forwarded-For."""
+    if client.startswith("["):
+        return client[1:client.index("]")]
+    host, _, port = client.rpartition(":")
+    return host if host and ":" not in host and port.isdigit() else client
+
+
 def forwardable(headers):
     return {name: value for name, value in headers.items() if name not in HOP_BY_HOP}
 
@@ -33,7 +41,7 @@ async def forward(req):
     if req.query_string:
         target += "?" + req.query_string
     headers = forwardable(req.headers)
-    client_ip = req.client.rsplit(":", 1)[0].strip("[]")
+    client_ip = address_of(req.client)
     prior = req.header("x-forwarded-for")
     headers["x-forwarded-for"] = f"{prior}, {client_ip}" if prior else client_ip
     try:

@@ -42,6 +42,13 @@ def test_appends_to_an_existing_forwarded_for(harness):
     assert harness.sent_requests[0].headers["x-forwarded-for"] == "203.0.113.9, 2001:db8::1"
 
 
+@pytest.mark.parametrize("client", ["198.51.100.4", "2001:db8::5"])
+def test_a_client_from_a_trusted_forwarded_for_is_a_bare_ip(harness, client):
+    harness.add_response(204, client="api")
+    harness.get("/api/x", client=client)
+    assert harness.sent_requests[0].headers["x-forwarded-for"] == client
+
+
 def test_forwards_the_body_and_the_upstream_status(harness):
     harness.add_response(422, body=b"invalid", url=f"{UPSTREAM}/users", method="POST")
     response = harness.post("/api/users", body='{"name": ""}')

@@ -42,6 +42,11 @@ class _HostLogHandler(logging.Handler):
             self.handleError(record)
 
 
+def add_include_paths(paths):
+    """Put script.include_paths first on sys.path, in their order (the script's own folder goes before them at load)."""
+    sys.path[:] = list(paths) + [path for path in sys.path if path not in paths]
+
+
 def _keep_signals_with_the_host():
     """Refuse signal handlers on Python's main thread, which is the host's.
 
@@ -70,11 +75,12 @@ def _keep_signals_with_the_host():
 
 
 def configure(venv):
-    """Run once at start-up: the virtualenv, signals, and `logging` routed to the host logger."""
-    from ._runtime import native
+    """Run once at start-up: the virtualenv, script.include_paths, signals, and `logging` routed to the host logger."""
+    from ._runtime import host_settings, native
 
     if venv:
         add_virtualenv(venv)
+    add_include_paths(host_settings().get("include_paths", []))
     _keep_signals_with_the_host()
     root = logging.getLogger()
     root.handlers[:] = [_HostLogHandler(native.log)]

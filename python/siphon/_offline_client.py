@@ -1,38 +1,59 @@
-"""http.Client outside the siphon process: canned answers instead of a network.
+"""http.Client's transport outside the siphon process: canned answers instead of a network.
 
 In the runtime, outbound calls go to Node's pooled clients. In a plain Python
 (pytest, siphon.testing) nothing stands behind http.Client, so a test queues
 the answers (HttpTestHarness.add_response) and reads what was sent. A call
 nobody queued an answer for raises NoCannedResponseError: a forgotten stub
-must never pass for a real request or a silent empty answer.
+must never pass for a real request or a silent empty answer. (The siphon_sdk
+compatibility harness sets a default answer instead, as the Rust SDK does.)
 """
 import asyncio
 import threading
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from . import _client
+from ._client_contract import DEFAULT_TIMEOUT_MS, failure
 from ._client_errors import ClientError, ClientTimeoutError, ConnectError, TLSError
+from ._client_wire import body_bytes, flat_headers, upstream_response
 
-__all__ = ["CannedTransport", "NoCannedResponseError", "SentRequest", "activated", "send", "configured_clients"]
-
-_DEFAULT_TIMEOUT_MS = 5000
+__all__ = ["CannedTransport", "NoCannedResponseError", "SentRequest", "activated",
+           "configured_clients", "listen_addrs", "define", "close", "send", "unknown_client_hint"]
 
 
 class NoCannedResponseError(ClientError):
     """An outbound call outside the siphon process had no canned answer queued for it."""
 
 
+class HeaderDict(dict):
+    """Lower-case header names; lookups ignore case (sent["headers"]["Authorization"] works)."""
+
+    def __getitem__(self, name):
+        return dict.__getitem__(self, name.lower() if isinstance(name, str) else name)
+
+    def get(self, name, default=None):
+        return dict.get(self, name.lower() if isinstance(name, str) else name, default)
+
+    def __contains__(self, name):
+        return dict.__contains__(self, name.lower() if isinstance(name, str) else name)
+
+
 class SentRequest(NamedTuple):
-    """One outbound http.Client call as a test harness saw it."""
+    """One outbound http.Client call as a test harness saw it; also readable as sent["method"]."""
 
     method: str
     url: str
     path: str      # the URL's path, without the query
-    headers: dict  # lower-case names
+    headers: dict  # lower-case names, looked up in any case
     body: bytes
     client: str | None  # the configured client's name; None for an inline Client(base_url=...)
     query: str     # the raw query string, without '?'
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            if key not in self._fields:
+                raise KeyError(key)
+            return getattr(self, key)
+        return tuple.__getitem__(self, key)
 
 
 class _Canned:
@@ -59,9 +80,9 @@ class _Canned:
 def _canned_headers(headers):
     """Flat [name, value, ...] with lower-case names, as upstream answers reach scripts."""
     if headers is None or isinstance(headers, dict):
-        flat = _client._flat_headers(headers)
+        flat = flat_headers(headers)
     else:  # (name, value) pairs: a name may repeat (Set-Cookie)
-        flat = [item for pair in headers for item in _client._flat_headers(dict([pair]))]
+        flat = [item for pair in headers for item in flat_headers(dict([pair]))]
     return [item.lower() if i % 2 == 0 else item for i, item in enumerate(flat)]
 
 
@@ -75,26 +96,35 @@ def _error_for(error, url, timeout_ms):
     where = f"{target.hostname}:{target.port or (443 if target.scheme == 'https' else 80)}"
     origin_path = f"{target.scheme}://{target.netloc}{target.path}"
     if issubclass(error, ClientTimeoutError):
-        return error(f"request to {origin_path} timed out after {timeout_ms} ms")
-    if issubclass(error, ConnectError):
-        return error(f"connection refused to {where}")
-    if issubclass(error, TLSError):
-        return error(f"TLS handshake with {where} failed: canned TLS failure")
-    if issubclass(error, ClientError):
-        return error(f"request to {origin_path} failed: canned failure")
-    return error()
+        made = failure("timeout", url=origin_path, timeout_ms=timeout_ms)
+    elif issubclass(error, ConnectError):
+        made = failure("refused", where=where)
+    elif issubclass(error, TLSError):
+        made = failure("tls", where=where, detail="canned TLS failure")
+    elif issubclass(error, ClientError):
+        made = failure("failed", url=origin_path, detail="canned failure")
+    else:
+        return error()
+    return made if type(made) is error else error(str(made))
 
 
 class CannedTransport:
-    """The canned answers, configured client names and sent-call log of one harness."""
+    """The canned answers, configured client names and sent-call log of one harness.
 
-    def __init__(self, clients=None):
+    An answer is looked for in the queue (add_response, in order), then by
+    path (set_path_response), then `default` (None: NoCannedResponseError).
+    """
+
+    def __init__(self, clients=None, listen_addrs=()):
         self.clients = {}
         for name, settings in (clients or {}).items():
             self.add_client(name, settings)
+        self.listen_addrs = list(listen_addrs)
         self.sent = []
         self.unanswered = []  # NoCannedResponseErrors raised since the harness last looked
+        self.default = None
         self._queue = []
+        self._by_path = {}
         self._lock = threading.Lock()  # def handlers may call out from several threads
 
     def add_client(self, name, settings):
@@ -109,9 +139,10 @@ class CannedTransport:
         if unknown:
             raise TypeError(f"client {name!r}: unknown settings {sorted(unknown)} (base_url, timeout_ms)")
         self.clients[name] = {"base_url": settings.get("base_url"),
-                              "timeout_ms": settings.get("timeout_ms") or _DEFAULT_TIMEOUT_MS}
+                              "timeout_ms": settings.get("timeout_ms") or DEFAULT_TIMEOUT_MS}
 
-    def queue(self, status, headers, body, *, client, url, method, error, times):
+    def canned(self, status, headers, body, *, client=None, url=None, method=None, error=None, times=1):
+        """A checked answer, not queued yet."""
         if error is None:
             if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
                 raise ValueError(f"canned status must be an int in 100-599, not {status!r}")
@@ -123,12 +154,33 @@ class CannedTransport:
         if times is not None and (not isinstance(times, int) or times < 1):
             raise ValueError("times must be a positive int, or None for every matching call")
         canned = _Canned()
-        canned.status, canned.headers, canned.body = status, _canned_headers(headers), _client._body_bytes(body)
+        canned.status, canned.headers, canned.body = status, _canned_headers(headers), body_bytes(body)
         canned.error, canned.client, canned.url = error, client, url
         canned.method = method.upper() if method else None
         canned.times = times
+        return canned
+
+    def queue(self, status, headers, body, **match):
+        canned = self.canned(status, headers, body, **match)
         with self._lock:
             self._queue.append(canned)
+
+    def set_path_response(self, path, status, headers, body):
+        """Answer every call to `path` (the URL's path; with a `?query`, that query only) once the queue has none."""
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError(f"path must be a str starting with '/', not {path!r}")
+        canned = self.canned(status, headers, body, times=None)
+        with self._lock:
+            self._by_path[path] = canned
+
+    def clear(self):
+        """Forget what was sent and every canned answer."""
+        with self._lock:
+            self.sent.clear()
+            self.unanswered.clear()
+            self._queue.clear()
+            self._by_path.clear()
+            self.default = None
 
     @property
     def unused(self):
@@ -144,15 +196,18 @@ class CannedTransport:
                         if canned.times == 0:
                             self._queue.remove(canned)
                     return canned
-        return None
+            parts = urlsplit(url)
+            path = parts.path or "/"
+            by_path = self._by_path.get(f"{path}?{parts.query}") or self._by_path.get(path)
+            return by_path or self.default
 
-    def answer(self, key, method, url, flat_headers, body, timeout_ms):
-        """What `_client.Client.request` gets back: a Response, or a raised ClientError."""
+    def answer(self, key, method, url, flat, body, timeout_ms):
+        """What Client.request gets back: a Response, or a raised ClientError."""
         client = None if key.startswith("#") else key
         parts = urlsplit(url)
-        headers = {}
-        for i in range(0, len(flat_headers), 2):
-            headers[flat_headers[i].lower()] = flat_headers[i + 1]
+        headers = HeaderDict()
+        for i in range(0, len(flat), 2):
+            headers[flat[i].lower()] = flat[i + 1]
         with self._lock:
             self.sent.append(SentRequest(method, url, parts.path or "/", headers, body, client, parts.query))
         canned = self._take(client, method, url)
@@ -163,9 +218,9 @@ class CannedTransport:
             raise error
         if canned.error is not None:
             if not timeout_ms:
-                timeout_ms = self.clients.get(client, {}).get("timeout_ms", _DEFAULT_TIMEOUT_MS)
+                timeout_ms = self.clients.get(client, {}).get("timeout_ms", DEFAULT_TIMEOUT_MS)
             raise _error_for(canned.error, url, timeout_ms)
-        return _client.upstream_response(canned.status, list(canned.headers), canned.body)
+        return upstream_response(canned.status, list(canned.headers), canned.body)
 
 
 def _no_answer_message(client, method, url):
@@ -196,6 +251,18 @@ class activated:
 
 def configured_clients():
     return _stack[-1].clients
+
+
+def listen_addrs():
+    return list(_stack[-1].listen_addrs)
+
+
+def define(settings):
+    return "#0"  # inline clients are told apart by URL in tests
+
+
+def close(key):
+    pass
 
 
 def unknown_client_hint(name):

@@ -17,7 +17,7 @@ class Request:
     method = property(lambda self: self._method, doc="HTTP method, upper-case")
     path = property(lambda self: self._path, doc="request path, percent-encoding kept")
     path_params = property(lambda self: self._path_params, doc="decoded {param} values")
-    query_params = property(lambda self: self._query_params, doc="decoded query, first value per key")
+    query_params = property(lambda self: self._query_params, doc="decoded query, last value per key")
     headers = property(lambda self: self._headers, doc="lower-case names, repeats joined with ', '")
     client = property(lambda self: self._client, doc='"ip:port" of the client')
     query_string = property(lambda self: self._query_string, doc="the raw query, without '?'")

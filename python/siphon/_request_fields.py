@@ -11,11 +11,8 @@ __all__ = ["normalise", "decode_query", "decode_param"]
 
 
 def decode_query(query):
-    """The first value of each key, '+' as space, percent-decoded as UTF-8."""
-    params = {}
-    for name, value in parse_qsl(query, keep_blank_values=True, errors="replace"):
-        params.setdefault(name, value)
-    return params
+    """The last value of each key (as the Rust siphon-http), '+' as space, percent-decoded as UTF-8."""
+    return dict(parse_qsl(query, keep_blank_values=True, errors="replace"))
 
 
 def decode_param(raw):

@@ -7,7 +7,7 @@
         return http.Response(200, body=req.path_params["id"])
 """
 from . import _registry
-from ._client import Client
+from ._client import Client, script_config as _script_config
 from ._client_errors import ClientError, ClientTimeoutError, ConnectError, TLSError, UnknownClientError
 from ._response import HTTPStatusError, Response
 from ._runtime import native as _native
@@ -22,6 +22,13 @@ __all__ = [
     "Request", "Response", "HTTPStatusError", "Client",
     "ClientError", "ConnectError", "ClientTimeoutError", "TLSError", "UnknownClientError",
 ]
+
+
+def __getattr__(name):
+    # http._config, read-only, as in the Rust siphon-http: {"listen_addrs": [...], "client_names": [...]}.
+    if name == "_config":
+        return _script_config()
+    raise AttributeError(f"module 'siphon.http' has no attribute {name!r}")
 
 
 def route(path, methods=None):

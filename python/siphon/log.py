@@ -10,7 +10,6 @@ from ._runtime import native as _native
 __all__ = ["debug", "info", "warn", "warning", "error"]
 
 DEBUG, INFO, WARN, ERROR = 10, 20, 30, 40
-_NAMES = {DEBUG: "DEBUG", INFO: "INFO", WARN: "WARN", ERROR: "ERROR"}
 
 
 def _caller_module(depth):
@@ -34,13 +33,7 @@ if _native is not None:
     _emit = _native.log
     _level = _native.log_level
 else:
-    _sink = []  # siphon.testing captures lines here
-
-    def _emit(level, target, message):
-        if _sink:
-            _sink[-1].append((_NAMES[level], target, message))
-        else:
-            print(f"{_NAMES[level]:5} {target}: {message}", file=sys.stderr)
+    from ._log_sink import emit as _emit
 
     def _level():
         return DEBUG

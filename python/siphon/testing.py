@@ -12,7 +12,8 @@
 The harness answers a request the way the siphon server does: the same routing
 (params, precedence, 404, 405 + Allow, HEAD), the same middleware chain, the
 same return rules (a raise or a wrong return is a 500 with a logged error).
-Outbound http.Client calls get the answers a test queues with add_response().
+Outbound http.Client calls get the answers a test queues with add_response();
+the `cache` namespace is an in-memory stand-in (harness.cache).
 Only what needs a listener is left out: body and header size limits (413,
 431), request timeouts (504) and queue overload (503). See docs/testing.md.
 """
@@ -22,11 +23,12 @@ import inspect
 import os
 import sys
 import traceback
-import types
 from typing import NamedTuple
 
 from . import _loader
-from . import log as _log
+from . import _log_sink
+from . import _memory_cache
+from ._memory_cache import MemoryCache
 from ._offline_client import CannedTransport, NoCannedResponseError, SentRequest, activated
 from ._request_fields import decode_param
 from ._response import Response
@@ -62,28 +64,32 @@ class LogLine(NamedTuple):
 class HttpTestHarness:
     """A siphon server without the network, for one routing script at a time.
 
-    HttpTestHarness(script=None, *, clients=None)
+    HttpTestHarness(script=None, *, clients=None, caches=None)
 
     `script`: a path to load now (same as load_script). `clients`: the named
     clients http.yaml would configure, `{"api": "https://api.test"}` or
     `{"api": {"base_url": ..., "timeout_ms": ...}}`; `http.Client("api")`
     fails with UnknownClientError for a name not declared here, as in siphon.
+    `caches`: the named caches siphon.yaml's `cache:` would configure,
+    `{"sessions": None}` or `{"sessions": {"local_ttl_secs": 30}}`; or seed
+    one later with `harness.cache.set_data(name, {...})`.
 
     Use it as a context manager to run the script's on_startup hooks on entry
-    and its on_shutdown hooks on exit; or call start() and stop().
+    and its on_shutdown hooks on exit; or call start() and stop(). A request
+    before start() runs the on_startup hooks first.
 
     `logs` is a list of every LogLine written while the harness ran script
     code (loading, hooks, requests); clear it at will.
     """
 
-    def __init__(self, script=None, *, clients=None):
+    def __init__(self, script=None, *, clients=None, caches=None):
         self.logs = []  # see the class docstring
         self._transport = CannedTransport(clients)
+        self._cache = MemoryCache(caches, warn=lambda text: self._record_log("WARN", "siphon.cache", text))
         self._loaded = None
         self._table = None
         self._started = False
         self._loop = None
-        self._log_sink = types.SimpleNamespace(append=self._record_log)
         if script is not None:
             self.load_script(script)
 
@@ -161,10 +167,9 @@ class HttpTestHarness:
         `await asyncio.to_thread(harness.request, ...)`.
         """
         loaded = self._require_script()
-        if loaded.registry.startup and not self._started:
-            raise RuntimeError("this script has @http.on_startup hooks: call start() (or use `with harness:`) "
-                               "first; siphon runs them before it accepts any request")
         _refuse_inside_running_loop()
+        if not self._started:
+            self.start()  # siphon runs the on_startup hooks before it accepts any request
         method = _check_method(method)
         target = _check_target(path)
         head = method == "HEAD"
@@ -241,6 +246,19 @@ class HttpTestHarness:
         """Queued answers no call has used up yet (assert it is empty to check every stub was needed)."""
         return self._transport.unused
 
+    # -- the cache namespace ------------------------------------------------
+
+    @property
+    def cache(self):
+        """The in-memory `cache` namespace scripts see: seed it with set_data(name, {...}), read it in asserts."""
+        return self._cache
+
+    def reset(self):
+        """Forget what was sent, every canned answer, the captured logs and the cache's contents."""
+        self._transport.clear()
+        self._cache.clear()
+        self.logs.clear()
+
     # -- internals ----------------------------------------------------------
 
     def _require_script(self):
@@ -251,18 +269,16 @@ class HttpTestHarness:
     @contextlib.contextmanager
     def _session(self):
         """While script code runs: its log lines and http.Client calls come to this harness."""
-        _log._sink.append(self._log_sink)
         try:
-            with activated(self._transport):
+            with _log_sink.capture(self._record_log), activated(self._transport), _memory_cache.activated(self._cache):
                 yield
         finally:
-            _log._sink.remove(self._log_sink)
             unanswered, self._transport.unanswered = self._transport.unanswered, []
         if unanswered:
             raise unanswered[0]  # even if the script caught it: the test is missing a canned answer
 
-    def _record_log(self, entry):
-        line = LogLine(*entry)
+    def _record_log(self, level, target, message):
+        line = LogLine(level, target, message)
         self.logs.append(line)
         # Also to stderr, where pytest shows it beside a failing test.
         print(f"{line.level:5} {line.target}: {line.message}", file=sys.stderr)
@@ -281,7 +297,7 @@ class HttpTestHarness:
             return self._failed(route.name, req, str(why))
 
     def _failed(self, route_name, req, why):
-        self._record_log(("ERROR", "siphon.handler", failure_message(route_name, req, why)))
+        self._record_log("ERROR", "siphon.handler", failure_message(route_name, req, why))
         return 500, [_PLAIN_TEXT], _INTERNAL_ERROR_BODY
 
     def _event_loop(self):

@@ -3,16 +3,18 @@ from collections.abc import Iterable, Mapping
 from types import ModuleType, TracebackType
 from typing import NamedTuple
 
+from ._memory_cache import MemoryCache
 from .http import ClientError, Response
 
 _Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 _ClientSettings = str | None | Mapping[str, str | int | None]
+_CacheSettings = None | Mapping[str, int | str | None]
 
 class NoCannedResponseError(ClientError):
     """An outbound call outside the siphon process had no canned answer queued for it."""
 
 class SentRequest(NamedTuple):
-    """One outbound http.Client call as the harness saw it."""
+    """One outbound http.Client call as the harness saw it; also readable as sent["method"]."""
 
     method: str
     url: str
@@ -33,7 +35,13 @@ class HttpTestHarness:
     """A siphon server without the network, for one routing script at a time."""
 
     logs: list[LogLine]
-    def __init__(self, script: str | None = None, *, clients: Mapping[str, _ClientSettings] | None = None) -> None: ...
+    def __init__(
+        self,
+        script: str | None = None,
+        *,
+        clients: Mapping[str, _ClientSettings] | None = None,
+        caches: Mapping[str, _CacheSettings] | None = None,
+    ) -> None: ...
     def load_script(self, path: str) -> ModuleType:
         """Import the script into a fresh module with a fresh route registry."""
     @property
@@ -81,3 +89,8 @@ class HttpTestHarness:
     @property
     def unused_responses(self) -> list[object]:
         """Queued answers no call has used up yet."""
+    @property
+    def cache(self) -> MemoryCache:
+        """The in-memory `cache` namespace scripts see; seed it with set_data(name, {...})."""
+    def reset(self) -> None:
+        """Forget what was sent, every canned answer, the captured logs and the cache's contents."""

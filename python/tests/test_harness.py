@@ -74,14 +74,31 @@ def test_hooks_run_in_order_on_start_and_stop(write_script):
         def index(req):
             return http.Response(200, body=",".join(events))
     """)
-    harness = HttpTestHarness(path)
-    with pytest.raises(RuntimeError, match=r"call start\(\)"):
-        harness.get("/")
-    with harness:
+    with HttpTestHarness(path) as harness:
         assert harness.get("/").body == b"start 1,start 2"
     assert harness.module.events == ["start 1", "start 2", "stop"]  # every shutdown hook ran
     [error] = [line for line in harness.logs if line.level == "ERROR"]
     assert error.message.startswith("on_shutdown hook script.broken raised:")
+
+
+def test_a_request_before_start_runs_the_startup_hooks_first(write_script):
+    path = write_script("""
+        from siphon import http
+        events = []
+
+        @http.on_startup
+        def up():
+            events.append("start")
+
+        @http.route("/")
+        def index(req):
+            events.append("request")
+            return http.Response(200, body=",".join(events))
+    """)
+    harness = HttpTestHarness(path)
+    assert harness.get("/").body == b"start,request"
+    assert harness.get("/").body == b"start,request,request"  # once only
+    harness.stop()
 
 
 def test_a_failing_startup_hook_raises_from_start(harness_for):
@@ -144,7 +161,7 @@ def test_request_fields_reach_the_handler(harness_for):
     assert http.Response is type(response)
     import json
     assert json.loads(response.body) == {
-        "method": "PUT", "path": "/items/a%20b", "params": {"id": "a b"}, "query": {"q": "x y"},
+        "method": "PUT", "path": "/items/a%20b", "params": {"id": "a b"}, "query": {"q": "2"},
         "query_string": "q=x+y&q=2", "headers": {"x-one": "1, 2"}, "client": "[::1]:4000", "body": "é",
         "header": "1, 2",
     }

@@ -17,7 +17,7 @@ export interface AddonStartOptions {
   asyncPoolSize: number;
   queueCapacity: number;
   uwsBinary: string;
-  clientConfig: string; // JSON: {"name": {"base_url": ..., "timeout_ms": ...}}
+  clientConfig: string; // JSON for Python (runtime.ts pythonSettings): clients, listen_addrs, include_paths
 }
 
 export interface WorkerStats {

@@ -1,20 +1,24 @@
 // Turns undici/Node errors into the kind + message a script's exception
-// carries (python/siphon/_client_errors.py maps the kind to a class).
-export type FailureKind = 'connect' | 'timeout' | 'tls' | 'unknown_client' | 'error';
+// carries. The messages live in python/siphon/client_contract.json (contract.ts).
+import { Failure, failure, FailureName, MAX_REDIRECTS, MAX_RESPONSE_MIB } from './contract';
 
-export interface Failure {
-  kind: FailureKind;
-  message: string;
-}
+export type { Failure, FailureKind } from './contract';
 
 // An upstream answer bigger than this is refused rather than buffered.
-export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+export const MAX_RESPONSE_BYTES = MAX_RESPONSE_MIB * 1024 * 1024;
 
 // A failure after the status and headers arrived: the body did not. Kept
 // apart because "closed before a response" would be wrong for it.
 export class BodyFailure extends Error {
   constructor(readonly reason: unknown) {
     super('response body failed');
+  }
+}
+
+// More redirects than MAX_REDIRECTS: the last answer was one more redirect.
+export class TooManyRedirects extends Error {
+  constructor() {
+    super('too many redirects');
   }
 }
 
@@ -31,12 +35,12 @@ const TLS_CODES = new Set([
   'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REVOKED', 'EPROTO',
 ]);
 
-const CONNECT_CODES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused to',
-  EHOSTUNREACH: 'host unreachable:',
-  ENETUNREACH: 'network unreachable for',
-  ENOTFOUND: 'cannot resolve host of',
-  EAI_AGAIN: 'cannot resolve host of',
+const CONNECT_CODES: Record<string, FailureName> = {
+  ECONNREFUSED: 'refused',
+  EHOSTUNREACH: 'unreachable_host',
+  ENETUNREACH: 'unreachable_network',
+  ENOTFOUND: 'unresolved',
+  EAI_AGAIN: 'unresolved',
 };
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
@@ -68,28 +72,30 @@ function malformation(err: unknown, code: string): string | undefined {
   return undefined;
 }
 
-export function classify(failure: unknown, target: URL, timeoutMs: number): Failure {
+export function classify(problem: unknown, target: URL, timeoutMs: number): Failure {
   const where = `${target.hostname}:${target.port || (target.protocol === 'https:' ? 443 : 80)}`;
-  const inBody = failure instanceof BodyFailure;
-  const err = inBody ? failure.reason : failure;
+  const url = `${target.origin}${target.pathname}`;
+  if (problem instanceof TooManyRedirects) return failure('too_many_redirects', { url, max_redirects: MAX_REDIRECTS });
+  const inBody = problem instanceof BodyFailure;
+  const err = inBody ? problem.reason : problem;
   const code = codeOf(err);
   const name = (err as Error).name;
   if (TIMEOUT_CODES.has(code) || name === 'TimeoutError' || name === 'AbortError') {
-    return { kind: 'timeout', message: `request to ${target.origin}${target.pathname} timed out after ${timeoutMs} ms` };
+    return failure('timeout', { url, timeout_ms: timeoutMs });
   }
-  if (code in CONNECT_CODES) return { kind: 'connect', message: `${CONNECT_CODES[code]} ${where}` };
+  if (code in CONNECT_CODES) return failure(CONNECT_CODES[code], { where });
   const message = messageOf(err);
+  const withCode = `${message}${code ? ` [${code}]` : ''}`;
   if (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || /certificate|ssl|tls|alert/i.test(message)) {
-    return { kind: 'tls', message: `TLS handshake with ${where} failed: ${message}${code ? ` [${code}]` : ''}` };
+    return failure('tls', { where, detail: withCode });
   }
-  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
-    return { kind: 'error', message: `response from ${where} is larger than the client's limit (${MAX_RESPONSE_BYTES / 1024 / 1024} MiB)` };
-  }
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return failure('too_large', { where, limit_mib: MAX_RESPONSE_MIB });
+  // undici refuses to visit a URL twice while following redirects.
+  if (code === 'UND_ERR_INVALID_ARG' && /^Redirect loop detected/.test(message)) return failure('redirect_loop', { url });
   const malformed = malformation(err, code);
-  if (malformed !== undefined) return { kind: 'error', message: `invalid HTTP response from ${where}: ${malformed}` };
+  if (malformed !== undefined) return failure('malformed', { where, detail: malformed });
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
-    const when = inBody ? 'the whole response arrived' : 'a response';
-    return { kind: 'connect', message: `connection to ${where} was closed before ${when}: ${message}` };
+    return failure(inBody ? 'closed_before_body' : 'closed_before_response', { where, detail: message });
   }
-  return { kind: 'error', message: `request to ${target.origin}${target.pathname} failed: ${message}${code ? ` [${code}]` : ''}` };
+  return failure('failed', { url, detail: withCode });
 }

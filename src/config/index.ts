@@ -1,6 +1,8 @@
 // Loads siphon.yaml and the http.yaml it names into one resolved, checked
-// SiphonConfig: defaults applied, relative paths made absolute against the
-// working directory (as the siphon SIP server does), files checked to exist.
+// SiphonConfig: defaults applied, relative paths made absolute, files checked
+// to exist. Relative paths resolve against the working directory, except the
+// script's (and extensions.http), which siphon-sip's rule anchors first on the
+// config file's folder (anchored() below).
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,6 +13,7 @@ import { ConfigError } from './errors';
 import { formatListen, parseListen } from './listen';
 import { parseProxyEntry } from '../server/trusted-proxies';
 import { ClientYaml, httpSchema, ServerYaml, SIP_SERVER_KEYS, siphonSchema } from './schema';
+import { suggest } from './suggest';
 
 export { ConfigError } from './errors';
 
@@ -23,6 +26,7 @@ export interface TlsConfig {
 export interface ServerConfig {
   index: number;
   listen: string; // normalised "host:port"
+  listenAsWritten: string; // the config's own text (http._config.listen_addrs)
   host: string;
   port: number;
   tls?: TlsConfig;
@@ -43,8 +47,9 @@ export interface ClientConfig {
   verify?: string;
   cert?: string;
   key?: string;
-  poolSize: number;
+  poolSize: number; // idle connections kept per origin, not a cap on concurrent requests
   http2PriorKnowledge: boolean;
+  followRedirects: boolean;
 }
 
 export interface ScriptConfig {
@@ -58,13 +63,14 @@ export interface ScriptConfig {
   processes: number;
   shutdownGraceMs: number;
   venv?: string;
+  includePaths: string[]; // prepended to sys.path
 }
 
 export interface SiphonConfig {
   file: string;
   httpFile?: string;
   script: ScriptConfig;
-  log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'pretty' | 'json'; access: boolean };
+  log: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'pretty' | 'json'; access: boolean; file?: string };
   servers: ServerConfig[];
   clients: ClientConfig[];
   warnings: string[];
@@ -72,6 +78,16 @@ export interface SiphonConfig {
 
 function resolvePath(value: string): string {
   return path.resolve(process.cwd(), value);
+}
+
+// siphon-sip's rule for the script's paths: a relative path that exists next
+// to the config file is taken from there (a service started with / as its
+// working directory still finds it), otherwise from the working directory (a
+// config run from a repository root with repository-relative paths).
+function anchored(configDir: string, value: string): string {
+  if (path.isAbsolute(value)) return value;
+  const besideConfig = path.join(configDir, value);
+  return fs.existsSync(besideConfig) ? besideConfig : resolvePath(value);
 }
 
 function checkFile(yaml: YamlFile, keyPath: PropertyKey[], value: string, kind = 'file'): string {
@@ -146,6 +162,7 @@ function loadServer(yaml: YamlFile, index: number, server: ServerYaml, defaultHe
   return {
     index,
     listen: formatListen(address),
+    listenAsWritten: server.listen,
     host: address.host,
     port: address.port,
     tls: server.tls ? loadTls(yaml, [...base, 'tls'], server.tls) : undefined,
@@ -184,6 +201,7 @@ function loadClient(yaml: YamlFile, name: string, client: ClientYaml): ClientCon
     key: client.key !== undefined ? checkFile(yaml, [...base, 'key'], client.key) : undefined,
     poolSize: client.pool_size,
     http2PriorKnowledge: client.http2_prior_knowledge,
+    followRedirects: client.follow_redirects,
   };
 }
 
@@ -196,7 +214,8 @@ export function loadConfig(configPath: string): SiphonConfig {
   const yaml = YamlFile.read(file);
   const warnings: string[] = [];
 
-  const sipKeys = yaml.topLevelKeys().filter((key) => (SIP_SERVER_KEYS as readonly string[]).includes(key));
+  const served = Object.keys(siphonSchema.shape);
+  const sipKeys = yaml.topLevelKeys().filter((key) => (SIP_SERVER_KEYS as readonly string[]).includes(key) && !served.includes(key));
   if (sipKeys.length > 0) {
     warnings.push(`${file}: ignoring SIP-server keys this binary does not serve: ${sipKeys.join(', ')}`);
     for (const key of sipKeys) yaml.deleteIn([key]);
@@ -206,6 +225,8 @@ export function loadConfig(configPath: string): SiphonConfig {
     const names = (yaml.doc.toJS()?.extensions ?? {}) as Record<string, unknown>;
     for (const name of Object.keys(names)) {
       if (name === 'http') continue;
+      // Another server's extension is skipped; a misspelt `http` is an error.
+      if (suggest(name, ['http'])) yaml.fail(['extensions', name], `unknown extension '${name}' (did you mean 'http'?)`);
       warnings.push(`${file}: skipping extensions.${name}: this binary only serves the http extension`);
       yaml.deleteIn(['extensions', name]);
     }
@@ -213,7 +234,13 @@ export function loadConfig(configPath: string): SiphonConfig {
 
   const parsed = yaml.validate(siphonSchema);
   const cpus = cpuCount();
-  const scriptPath = checkFile(yaml, ['script', 'path'], parsed.script.path);
+  const configDir = path.dirname(file);
+  const scriptPath = checkFile(yaml, ['script', 'path'], anchored(configDir, parsed.script.path));
+  const includePaths = parsed.script.include_paths.map((entry, i) => {
+    const absolute = anchored(configDir, entry);
+    if (!fs.existsSync(absolute)) warnings.push(`${file}: script.include_paths[${i}]: no such directory ${absolute} (kept on sys.path)`);
+    return absolute;
+  });
   const syncPoolSize = parsed.script.sync_pool_size ?? Math.max(8, 2 * cpus);
   const syncPoolMax = Math.max(parsed.script.sync_pool_max ?? Math.max(32, 4 * syncPoolSize), syncPoolSize);
   const venv = parsed.script.python?.venv ?? process.env.VIRTUAL_ENV;
@@ -235,8 +262,9 @@ export function loadConfig(configPath: string): SiphonConfig {
           : venv
             ? path.resolve(venv)
             : undefined,
+      includePaths,
     },
-    log: parsed.log,
+    log: { ...parsed.log, file: parsed.log.file !== undefined ? resolvePath(parsed.log.file) : undefined },
     servers: [],
     clients: [],
     warnings,
@@ -246,7 +274,7 @@ export function loadConfig(configPath: string): SiphonConfig {
     warnings.push(`${file}: no extensions.http entry: no listeners and no clients are configured`);
     return config;
   }
-  const httpFile = checkFile(yaml, ['extensions', 'http'], parsed.extensions.http);
+  const httpFile = checkFile(yaml, ['extensions', 'http'], anchored(configDir, parsed.extensions.http));
   const httpYaml = YamlFile.read(httpFile);
   const http = httpYaml.validate(httpSchema);
   config.httpFile = httpFile;

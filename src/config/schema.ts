@@ -2,6 +2,7 @@
 // Key names match the siphon SIP server's config and must not change.
 import { z } from 'zod';
 
+import { DEFAULT_TIMEOUT_MS } from '../client/contract';
 import { parseListen } from './listen';
 
 const positiveInt = z.number().int().positive();
@@ -18,12 +19,14 @@ export const siphonSchema = z.strictObject({
     processes: z.union([positiveInt, z.literal('auto')]).default(1),
     shutdown_grace_ms: z.number().int().nonnegative().default(25000),
     python: z.strictObject({ venv: z.string().min(1).optional() }).optional(),
+    include_paths: z.array(z.string().min(1)).default([]),
   }),
   log: z
     .strictObject({
       level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
       format: z.enum(['pretty', 'json']).default('pretty'),
       access: z.boolean().default(false),
+      file: z.string().min(1).optional(),
     })
     .default({ level: 'info', format: 'pretty', access: false }),
   extensions: z.strictObject({ http: z.string().min(1).optional() }).default({}),
@@ -54,12 +57,13 @@ const serverSchema = z.strictObject({
 
 const clientSchema = z.strictObject({
   base_url: z.string().min(1).optional(),
-  timeout_ms: positiveInt.default(5000),
+  timeout_ms: positiveInt.default(DEFAULT_TIMEOUT_MS),
   verify: z.string().min(1).optional(),
   cert: z.string().min(1).optional(),
   key: z.string().min(1).optional(),
   pool_size: positiveInt.default(8),
   http2_prior_knowledge: z.boolean().default(false),
+  follow_redirects: z.boolean().default(true),
 });
 
 export const httpSchema = z.strictObject({
@@ -79,10 +83,12 @@ export type HttpYaml = z.output<typeof httpSchema>;
 export type ServerYaml = z.output<typeof serverSchema>;
 export type ClientYaml = z.output<typeof clientSchema>;
 
-// Top-level keys the siphon SIP server understands and this binary does not
-// serve: accepted with one warning so one siphon.yaml can drive both.
+// Every top-level key the siphon SIP server (siphon-sip) knows. Those this
+// binary does not serve (not in siphonSchema) are accepted with one warning,
+// so a siphon.yaml written for it loads here unchanged.
 export const SIP_SERVER_KEYS = [
-  'listen', 'domain', 'domains', 'registrar', 'auth', 'proxy', 'b2bua', 'transport', 'transports',
-  'tls', 'sip', 'timers', 'media', 'rtp', 'presence', 'gateways', 'trunks', 'routing', 'dialog',
-  'cdr', 'limits', 'nat', 'dns', 'outbound', 'admin', 'location', 'database', 'redis', 'metrics',
+  'listen', 'domain', 'script', 'registrar', 'auth', 'log', 'advertised_address', 'tls', 'security', 'nat',
+  'tracing', 'metrics', 'admin', 'control', 'server', 'transaction', 'memory', 'dialog', 'cache', 'media',
+  'gateway', 'session_timer', 'numbering', 'number_policies', 'cdr', 'registrant', 'lawful_intercept',
+  'diameter', 'ipsec', 'stir', 'isc', 'sbi', 'lcr', 'srs', 'subscribe_state', 'rf', 'ro', 'extensions',
 ] as const;

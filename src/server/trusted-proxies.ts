@@ -23,13 +23,17 @@ export function formatClient(ip: string, port: number | string): string {
   return net.isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
-// The left-most X-Forwarded-For entry as "ip:port" (port 0 when it has none),
-// or undefined when it is not an address.
+// The left-most X-Forwarded-For entry as the proxy sent it: a bare IP
+// ("203.0.113.7", "2001:db8::1"), or "ip:port" when it gave a port (as the
+// Rust siphon-http reports it); undefined when it is not an address.
 export function forwardedClient(header: string): string | undefined {
   const first = header.split(',')[0].trim();
-  if (net.isIP(first)) return formatClient(stripMapped(first), 0);
+  if (net.isIP(first)) return stripMapped(first);
   const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(first);
-  if (bracketed && net.isIPv6(bracketed[1])) return formatClient(stripMapped(bracketed[1]), bracketed[2] ?? 0);
+  if (bracketed && net.isIPv6(bracketed[1])) {
+    const ip = stripMapped(bracketed[1]);
+    return bracketed[2] === undefined ? ip : formatClient(ip, bracketed[2]);
+  }
   const withPort = /^([\d.]+):(\d{1,5})$/.exec(first);
   if (withPort && net.isIPv4(withPort[1])) return formatClient(withPort[1], withPort[2]);
   return undefined;

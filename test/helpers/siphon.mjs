@@ -137,10 +137,9 @@ export function spawnSiphon(args, { cwd, env } = {}) {
   return new SiphonProcess(child, cwd);
 }
 
-// Starts siphon on a project written by writeProject and waits until it is ready.
-export async function startSiphon(project, options = {}) {
-  const dir = typeof project === 'string' ? project : writeProject(project);
-  const proc = spawnSiphon(['-c', path.join(dir, 'siphon.yaml')], { cwd: dir, ...options });
+// Starts siphon with `args` and waits until it is ready (killed if it never is).
+export async function startWithArgs(args, options = {}) {
+  const proc = spawnSiphon(args, options);
   try {
     await proc.ready(options.readyTimeoutMs);
   } catch (err) {
@@ -148,6 +147,12 @@ export async function startSiphon(project, options = {}) {
     throw err;
   }
   return proc;
+}
+
+// Starts siphon on a project written by writeProject and waits until it is ready.
+export function startSiphon(project, options = {}) {
+  const dir = typeof project === 'string' ? project : writeProject(project);
+  return startWithArgs(['-c', path.join(dir, 'siphon.yaml')], { cwd: dir, ...options });
 }
 
 // Runs siphon to completion (config errors, --check, --version).

@@ -4,6 +4,7 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as https from 'node:https';
+import * as net from 'node:net';
 
 function report(req, res, extra = {}) {
   const chunks = [];
@@ -77,7 +78,52 @@ export async function h2Upstream(pki) {
   return { server, url: `${scheme}://127.0.0.1:${server.address().port}`, close: () => closeAll(server) };
 }
 
+// A loopback port nothing listens on (it was free a moment ago).
+export async function closedPort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 function closeAll(server) {
   server.closeAllConnections?.();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+// An upstream for redirect and pool tests, counting the sockets open right now:
+//   /hops/N            302 to /hops/N-1 ... /hops/0 reports
+//   /redirect?status=S&to=URL   answers S with Location: URL (after reading the body)
+//   /slow/MS           reports after MS milliseconds
+//   anything else      reports
+export async function redirectUpstream() {
+  const state = { open: 0, connections: 0 };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://upstream');
+    const hops = /^\/hops\/(\d+)$/.exec(url.pathname);
+    if (hops && Number(hops[1]) > 0) {
+      req.resume();
+      req.on('end', () => res.writeHead(302, { location: `/hops/${Number(hops[1]) - 1}` }).end());
+      return;
+    }
+    if (url.pathname === '/redirect') {
+      req.resume();
+      req.on('end', () => res.writeHead(Number(url.searchParams.get('status')), { location: url.searchParams.get('to') }).end());
+      return;
+    }
+    const slow = /^\/slow\/(\d+)$/.exec(url.pathname);
+    if (slow) {
+      setTimeout(() => report(req, res), Number(slow[1]));
+      return;
+    }
+    report(req, res);
+  });
+  server.on('connection', (socket) => {
+    state.connections++;
+    state.open++;
+    socket.on('close', () => state.open--);
+  });
+  await listen(server);
+  return { server, state, url: `http://127.0.0.1:${server.address().port}`, close: () => closeAll(server) };
 }
